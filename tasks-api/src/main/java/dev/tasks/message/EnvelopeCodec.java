@@ -1,0 +1,181 @@
+package dev.tasks.message;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.tasks.MessageDecodeException;
+import java.io.IOException;
+import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Encodes and decodes {@link Envelope}s and task arguments as JSON. Thread-safe.
+ *
+ * <p>Arguments are typed by the task method's parameter types, never by type names in the message: no
+ * Java serialization and no Jackson default typing, so a message cannot name a class to instantiate.
+ * Records, {@code Optional}, {@code java.time} values, collections and {@code BigDecimal} round-trip
+ * exactly. Scalars are not coerced ({@code "42"} is not an {@code int}), so a type mismatch is an error,
+ * not a silent conversion. Nesting deeper than {@value #MAX_NESTING_DEPTH} levels is refused.
+ */
+public final class EnvelopeCodec {
+
+    /** Deepest JSON nesting accepted; guards against stack exhaustion from hostile payloads. */
+    public static final int MAX_NESTING_DEPTH = 200;
+
+    private static final EnvelopeCodec DEFAULT = new EnvelopeCodec();
+
+    private final ObjectMapper mapper;
+    private final ObjectReader envelopeReader;
+    private final ObjectWriter envelopeWriter;
+
+    private EnvelopeCodec() {
+        JsonMapper m = JsonMapper.builder()
+                .addModule(new JavaTimeModule())
+                .addModule(new Jdk8Module())
+                .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+                .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .build();
+        m.getFactory().setStreamReadConstraints(
+                StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
+        this.mapper = m;
+        this.envelopeReader = m.readerFor(Envelope.class);
+        this.envelopeWriter = m.writerFor(Envelope.class);
+    }
+
+    /** The shared codec. */
+    public static EnvelopeCodec json() {
+        return DEFAULT;
+    }
+
+    /** The configured mapper; do not reconfigure it. */
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+
+    /** Encodes an envelope to its JSON text. */
+    public String encode(Envelope envelope) {
+        try {
+            return envelopeWriter.writeValueAsString(envelope);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot encode task " + envelope.id() + " (" + envelope.task()
+                    + "): " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** The UTF-8 size of an encoded payload. */
+    public static int sizeOf(String payload) {
+        int bytes = 0;
+        for (int i = 0, n = payload.length(); i < n; i++) {
+            char c = payload.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * Decodes a payload.
+     *
+     * @throws MessageDecodeException carrying the raw payload when it is not a valid envelope or has a
+     *     protocol version newer than {@link Envelope#PROTOCOL_VERSION}
+     */
+    public Envelope decode(String payload) {
+        if (payload == null || payload.isBlank()) {
+            throw new MessageDecodeException("empty message payload", payload, null);
+        }
+        Envelope e;
+        try {
+            e = envelopeReader.readValue(payload);
+        } catch (IOException | RuntimeException ex) {
+            String why = ex instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : ex.toString();
+            throw new MessageDecodeException("malformed task message: " + why + " (payload "
+                    + abbreviate(payload) + ")", payload, ex);
+        }
+        if (e.v() < 1 || e.v() > Envelope.PROTOCOL_VERSION) {
+            throw new MessageDecodeException("task message " + e.id() + " has protocol version " + e.v()
+                    + ", this worker reads versions 1 to " + Envelope.PROTOCOL_VERSION, payload, null);
+        }
+        if (!e.args().isArray()) {
+            throw new MessageDecodeException("task message " + e.id() + " (" + e.task()
+                    + "): field 'args' must be a JSON array, was " + e.args().getNodeType(), payload, null);
+        }
+        return e;
+    }
+
+    /** Encodes arguments to a JSON array, each by its runtime type. */
+    public ArrayNode encodeArgs(Object[] args) {
+        ArrayNode array = mapper.createArrayNode();
+        if (args != null) {
+            for (Object arg : args) {
+                array.add(mapper.<JsonNode>valueToTree(arg));
+            }
+        }
+        return array;
+    }
+
+    /** The Jackson type of a reflective parameter type. */
+    public JavaType typeOf(Type type) {
+        return mapper.getTypeFactory().constructType(type);
+    }
+
+    /**
+     * Reads one argument as the given type.
+     *
+     * @throws IOException (Jackson's) naming the path and the expected type when it does not fit
+     */
+    public Object readArg(JsonNode node, JavaType type) throws IOException {
+        return mapper.readerFor(type).readValue(mapper.treeAsTokens(node));
+    }
+
+    /** Reads a JSON text to a tree, with the same limits as messages. */
+    public JsonNode readTree(String json) throws IOException {
+        return mapper.readTree(json);
+    }
+
+    /** A short, single-line form of a payload for error messages. */
+    public static String abbreviate(String payload) {
+        if (payload == null) {
+            return "null";
+        }
+        String oneLine = payload.replaceAll("\\s+", " ");
+        return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "...(" + payload.length() + " chars)";
+    }
+
+    /** UTF-8 bytes of a payload. */
+    public static byte[] utf8(String payload) {
+        return payload.getBytes(StandardCharsets.UTF_8);
+    }
+}

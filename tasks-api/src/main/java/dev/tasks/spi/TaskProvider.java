@@ -1,0 +1,13 @@
+package dev.tasks.spi;
+
+import dev.tasks.TaskRegistry;
+
+/**
+ * Registers an application's tasks. Listed in {@code META-INF/services/dev.tasks.spi.TaskProvider}, it
+ * lets {@code worker} find tasks on the class path without code of its own.
+ */
+public interface TaskProvider {
+
+    /** Registers task interfaces and their implementations. */
+    void register(TaskRegistry.Builder registry);
+}
