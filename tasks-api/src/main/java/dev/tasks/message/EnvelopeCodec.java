@@ -64,7 +64,8 @@ public final class EnvelopeCodec {
         m.getFactory().setStreamReadConstraints(
                 StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
         this.mapper = m;
-        this.envelopeReader = m.readerFor(Envelope.class);
+        // Absent numeric envelope fields (attempt, priority) default to 0; arguments stay strict.
+        this.envelopeReader = m.readerFor(Envelope.class).without(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
         this.envelopeWriter = m.writerFor(Envelope.class);
     }
 
