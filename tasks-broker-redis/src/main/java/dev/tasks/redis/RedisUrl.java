@@ -238,15 +238,14 @@ record RedisUrl(Mode mode, boolean tls, String user, String password, List<HostA
             return null;
         }
         int sep = url.indexOf("://");
-        if (sep >= 0) {
-            String rest = url.substring(sep + 3);
-            int at = rest.lastIndexOf('@');
-            if (at >= 0) {
-                String userInfo = rest.substring(0, at);
-                int colon = userInfo.indexOf(':');
-                String masked = colon < 0 ? "***" : userInfo.substring(0, colon) + ":***";
-                url = url.substring(0, sep + 3) + masked + rest.substring(at);
-            }
+        int start = sep < 0 ? 0 : sep + 3;
+        String rest = url.substring(start);
+        int at = rest.lastIndexOf('@');
+        if (at >= 0) {
+            String userInfo = rest.substring(0, at);
+            int colon = userInfo.indexOf(':');
+            String masked = colon < 0 ? "***" : userInfo.substring(0, colon) + ":***";
+            url = url.substring(0, start) + masked + rest.substring(at);
         }
         return BrokerSettings.redact(url);
     }
