@@ -203,6 +203,7 @@ public final class DefaultWorker implements Worker {
     }
 
     private void shutdown(Duration grace, Termination reason) {
+        boolean waitForOther = false;
         synchronized (lifecycle) {
             if (state == WorkerState.NEW) {
                 state = WorkerState.TERMINATED;
@@ -211,12 +212,16 @@ public final class DefaultWorker implements Worker {
                 return;
             }
             if (state != WorkerState.RUNNING) {
-                // Another thread is stopping (or has stopped) the worker: wait for it.
-                awaitUninterruptibly();
-                return;
+                waitForOther = true;
+            } else {
+                state = WorkerState.STOPPING;
+                fetching = false;
             }
-            state = WorkerState.STOPPING;
-            fetching = false;
+        }
+        if (waitForOther) {
+            // Another thread is stopping (or has stopped) the worker: wait for it, outside the lock.
+            awaitUninterruptibly();
+            return;
         }
         try {
             drain(grace);
