@@ -414,6 +414,21 @@ public abstract class WorkerContractTest {
     }
 
     @Test
+    void a_cold_stop_cuts_short_a_warm_stop_in_progress_on_another_thread() throws Exception {
+        Worker w = start(workerBuilder().concurrency(1));
+        enqueue("wt.slow", "held", 30_000L);
+        await().atMost(TIMEOUT).until(() -> rec.events().contains("held:started"));
+        Thread warm = new Thread(() -> w.stop(Duration.ofMinutes(1)), "test-warm-stop");
+        warm.start();
+        await().atMost(TIMEOUT).until(() -> w.state() == WorkerState.STOPPING);
+        w.stopNow();
+        warm.join(TIMEOUT.toMillis());
+        assertThat(warm.isAlive()).isFalse();
+        assertThat(w.state()).isEqualTo(WorkerState.TERMINATED);
+        assertThat(broker.stats(queue).ready()).isEqualTo(1);
+    }
+
+    @Test
     void start_and_stop_are_safe_to_call_twice_and_a_stopped_worker_cannot_restart() {
         Worker w = start(workerBuilder());
         w.start();
