@@ -26,9 +26,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import dev.tasks.worker.cli.CliFixtureProvider;
+import dev.tasks.worker.cli.TasksCli;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The worker's behaviour against a real broker. Subclass it per broker (the class is in this module's
@@ -49,6 +58,15 @@ public abstract class WorkerContractTest {
 
     /** A broker for one test; closed after it by {@link #closeBroker}. */
     protected abstract Broker createBroker();
+
+    /**
+     * Settings (as in {@code tasks.properties}: {@code tasks.broker.url}, broker options) with which another
+     * JVM reaches this test's broker and data; empty when the broker is private to this JVM, which skips
+     * {@link #a_worker_process_stopped_by_sigterm_finishes_its_task_and_loses_nothing}.
+     */
+    protected Map<String, String> settingsForOtherProcesses() {
+        return Map.of();
+    }
 
     /** Closes the test's broker (override to also drop the test's data). */
     protected void closeBroker(Broker broker) {
@@ -426,6 +444,53 @@ public abstract class WorkerContractTest {
         assertThat(warm.isAlive()).isFalse();
         assertThat(w.state()).isEqualTo(WorkerState.TERMINATED);
         assertThat(broker.stats(queue).ready()).isEqualTo(1);
+    }
+
+    @Test
+    void a_worker_process_stopped_by_sigterm_finishes_its_task_and_loses_nothing(@TempDir Path dir) throws Exception {
+        Map<String, String> settings = settingsForOtherProcesses();
+        Assumptions.assumeFalse(settings.isEmpty(), "the broker is private to this JVM");
+        Properties props = new Properties();
+        props.putAll(settings);
+        Path config = dir.resolve("tasks.properties");
+        try (Writer w = Files.newBufferedWriter(config)) {
+            props.store(w, null);
+        }
+        List<OutboundMessage> messages = new ArrayList<>();
+        Envelope slow = envelope("cli.work", "slow", 1500L).priority(9).build();
+        messages.add(new OutboundMessage(slow.id(), queue, 9, null, codec.encode(slow)));
+        for (int i = 0; i < 5; i++) {
+            Envelope e = envelope("cli.work", "quick-" + i, 0L).build();
+            messages.add(new OutboundMessage(e.id(), queue, 0, null, codec.encode(e)));
+        }
+        broker.publish(messages);
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path log = dir.resolve("worker.log");
+        Process p = new ProcessBuilder(java, "-cp", classpath, "-Dtasks.test.dir=" + dir,
+                TasksCli.class.getName(), "worker", "--config", config.toString(), "-Q", queue, "-c", "1",
+                "--prefetch", "5", "--grace", "30s", "--app", CliFixtureProvider.class.getName())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("slow.started")) || !p.isAlive());
+            assertThat(p.isAlive()).as("worker process is running; log:%n%s", Files.readString(log)).isTrue();
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(40, TimeUnit.SECONDS)).as("worker exited; log:%n%s", Files.readString(log)).isTrue();
+            assertThat(p.exitValue()).as(Files.readString(log)).isZero();
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(dir.resolve("slow.finished")).exists();
+        long quickDone = 0;
+        for (int i = 0; i < 5; i++) {
+            if (Files.exists(dir.resolve("quick-" + i + ".finished"))) {
+                quickDone++;
+            }
+        }
+        QueueStats s = broker.stats(queue);
+        assertThat(s.inFlight()).as("%s", s).isZero();
+        assertThat(s.ready() + quickDone).as("quick tasks run (%s) + given back (%s)", quickDone, s).isEqualTo(5);
+        assertThat(broker.deadLetters(queue, 10)).isEmpty();
     }
 
     @Test
