@@ -47,6 +47,13 @@ public final class TasksCli implements Runnable {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler(TasksCli::usageError);
         cl.setExecutionExceptionHandler(TasksCli::executionError);
+        for (CommandProvider p : java.util.ServiceLoader.load(CommandProvider.class, TasksCli.class.getClassLoader())) {
+            Object command = p.command();
+            String name = new CommandLine(command).getCommandName();
+            if (!cl.getSubcommands().containsKey(name)) {
+                cl.addSubcommand(name, command);
+            }
+        }
         addFooter(cl);
         return cl;
     }
@@ -63,8 +70,8 @@ public final class TasksCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: worker, inspect, dlq or"
-                + " purge");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: "
+                + String.join(", ", spec.commandLine().getSubcommands().keySet()));
     }
 
     private static int usageError(CommandLine.ParameterException ex, String[] args) {
