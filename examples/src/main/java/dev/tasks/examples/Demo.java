@@ -154,7 +154,8 @@ final class Demo {
                 rows.get("payments"), rows.get("emails"), rows.get("events"));
         out.printf(Locale.ROOT, "  reports: %s -> %s, %s -> %s (over its soft time limit, cleaned up)%n", normalDay,
                 db.reportStatus(normalDay.toString()), blackFriday, db.reportStatus(blackFriday.toString()));
-        out.println("  dead letters (inspect with: tasks dlq list -Q <queue>):");
+        out.println("  logs: .tasks/demo.log");
+        out.println("  dead letters (inspect with: bin/tasks dlq list -Q <queue>):");
         for (String q : QUEUES) {
             for (DeadLetter d : broker.deadLetters(q, 10)) {
                 out.println("    " + q + ": " + d.reason());

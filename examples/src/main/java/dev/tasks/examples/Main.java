@@ -20,6 +20,8 @@ public final class Main {
                 int n = rest.length > 0 ? parseCount(rest[0]) : 60;
                 boolean ansi = System.console() != null && !"dumb".equals(System.getenv("TERM"))
                         && System.getenv("NO_COLOR") == null;
+                java.nio.file.Files.createDirectories(java.nio.file.Path.of(".tasks"));
+                DemoLogging.toFile(java.nio.file.Path.of(".tasks", "demo.log"));
                 System.exit(new Demo(System.out, ansi, n).run());
             }
             case "produce" -> System.exit(Produce.run(rest, System.out, System.err));
