@@ -81,7 +81,10 @@ public interface Beat extends AutoCloseable {
     @Override
     void close();
 
-    /** True while this instance holds the leader lock (and so may enqueue). */
+    /**
+     * True while this instance holds the leader lock (and so may enqueue): it acquired or renewed its lease
+     * less than the lock TTL ago, by its clock, and has not seen it lost since.
+     */
     boolean isLeader();
 
     /** This instance's owner id in the leader lock. */
@@ -212,7 +215,10 @@ public interface Beat extends AutoCloseable {
             return this;
         }
 
-        /** The longest sleep between checks (default 1 s, at least 1 ms). */
+        /**
+         * The longest sleep between checks (default 1 s, at least 1 ms). A failed step (broker unreachable)
+         * is retried with exponential backoff from one tick to 32 ticks, at most 30 s.
+         */
         public Builder tick(Duration tick) {
             Objects.requireNonNull(tick, "tick");
             if (tick.toMillis() < 1) {

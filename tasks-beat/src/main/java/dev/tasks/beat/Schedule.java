@@ -212,7 +212,8 @@ public final class Schedule {
         /**
          * Enqueues this call, e.g. a type-safe one from
          * {@link Tasks#signature(Class, java.util.function.Consumer)}. Options carried by the signature
-         * apply, under those given to {@link #options}.
+         * apply, under those given to {@link #options}. Declare the task interface in the client the beat
+         * enqueues with, so the task's own queue and settings apply.
          */
         public Builder task(Signature signature) {
             this.signature = Objects.requireNonNull(signature, "signature");

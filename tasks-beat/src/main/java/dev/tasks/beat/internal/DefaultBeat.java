@@ -62,7 +62,8 @@ public final class DefaultBeat implements Beat {
     private final Condition wake = mutex.newCondition();
     private State lifecycle = State.NEW;
     private Thread thread;
-    private volatile boolean leader;
+    /** Until when this instance's lease holds by its own reckoning; null on standby. */
+    private volatile Instant leaderUntil;
 
     // Confined to the scheduling thread.
     private LockLease lease;
@@ -177,7 +178,8 @@ public final class DefaultBeat implements Beat {
 
     @Override
     public boolean isLeader() {
-        return leader;
+        Instant until = leaderUntil;
+        return until != null && clock.instant().isBefore(until);
     }
 
     @Override
@@ -221,10 +223,14 @@ public final class DefaultBeat implements Beat {
                 } catch (Throwable t) {
                     failures++;
                     sleep = backoff();
-                    log.warn("beat {}: scheduling step failed ({} in a row), retrying in {}: {}", owner, failures,
-                            sleep, t.toString(), t);
+                    if (failures == 1) {
+                        log.warn("beat {}: scheduling step failed, retrying with backoff: {}", owner, t.toString(), t);
+                    } else {
+                        log.warn("beat {}: scheduling step failed ({} in a row), retrying in {}: {}", owner, failures,
+                                sleep, t.toString());
+                    }
                 }
-                if (!sleep(sleep)) {
+                if (!sleep(sleep, failures > 0)) {
                     break;
                 }
             }
@@ -233,15 +239,18 @@ public final class DefaultBeat implements Beat {
         }
     }
 
+    /** Exponential from one tick, at most 32 ticks and at most {@link #MAX_BACKOFF}. */
     private Duration backoff() {
-        long factor = 1L << Math.min(failures, 16);
-        Duration d = tick.multipliedBy(factor);
+        Duration d = tick.multipliedBy(1L << Math.min(failures - 1, 5));
         return d.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : d;
     }
 
-    /** Waits up to {@code d} (never more than the tick); false when stopped or interrupted. */
-    private boolean sleep(Duration d) {
-        long nanos = Math.max(1, Math.min(d.toNanos(), tick.toNanos()));
+    /**
+     * Waits up to {@code d} (at most one tick unless backing off after a failure); false when stopped or
+     * interrupted. {@link #stop()} wakes it at once.
+     */
+    private boolean sleep(Duration d, boolean backingOff) {
+        long nanos = Math.max(1, backingOff ? d.toNanos() : Math.min(d.toNanos(), tick.toNanos()));
         mutex.lock();
         try {
             if (lifecycle != State.RUNNING) {
@@ -297,7 +306,7 @@ public final class DefaultBeat implements Beat {
             lease = l.get();
             renewedAt = now;
             loadState();
-            leader = true;
+            leaderUntil = now.plus(lockTtl);
             log.info("beat {} is now the leader (lock '{}', fencing token {})", owner, lockName, lease.fencingToken());
             return true;
         }
@@ -316,6 +325,7 @@ public final class DefaultBeat implements Beat {
                 return false;
             }
             renewedAt = now;
+            leaderUntil = now.plus(lockTtl);
         }
         return true;
     }
@@ -324,13 +334,13 @@ public final class DefaultBeat implements Beat {
         log.warn("beat {} lost the leader lock '{}' (fencing token {}): {}; it stopped enqueueing and is on standby",
                 owner, lockName, lease.fencingToken(), why);
         lease = null;
-        leader = false;
+        leaderUntil = null;
         lastHandled.clear();
         pending.clear();
     }
 
     private void releaseLease() {
-        leader = false;
+        leaderUntil = null;
         if (lease == null) {
             return;
         }
