@@ -106,6 +106,9 @@ public final class BeatCommand implements Callable<Integer> {
             return CommandLine.ExitCode.USAGE;
         });
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            if (ex instanceof picocli.CommandLine.ExecutionException && ex.getCause() instanceof Exception c) {
+                ex = c;
+            }
             if (ex instanceof TasksException || ex instanceof IllegalArgumentException) {
                 command.err.println("beat: " + ex.getMessage());
                 return EXIT_CONFIG;

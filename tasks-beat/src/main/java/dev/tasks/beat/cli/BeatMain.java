@@ -4,8 +4,15 @@ package dev.tasks.beat.cli;
 public final class BeatMain {
     private BeatMain() {}
 
-    /** Runs {@link BeatCommand} and exits with its status. */
+    /** Runs {@link BeatCommand} and exits with its status; a broken installation is one line on stderr too. */
     public static void main(String[] args) {
-        System.exit(BeatCommand.execute(args));
+        int status;
+        try {
+            status = BeatCommand.execute(args);
+        } catch (LinkageError e) {
+            System.err.println("beat: the class path is incomplete (" + e + "); install the beat with its dependencies");
+            status = 70;
+        }
+        System.exit(status);
     }
 }
