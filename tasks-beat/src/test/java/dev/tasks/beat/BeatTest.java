@@ -39,6 +39,17 @@ class BeatTest {
     private final List<Beat> beats = new ArrayList<>();
     private final List<Envelope> sent = new CopyOnWriteArrayList<>();
 
+    @org.junit.jupiter.api.BeforeAll
+    static void pollOften() {
+        org.awaitility.Awaitility.setDefaultPollInterval(Duration.ofMillis(10));
+        org.awaitility.Awaitility.setDefaultPollDelay(Duration.ZERO);
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void resetPolling() {
+        org.awaitility.Awaitility.reset();
+    }
+
     @AfterEach
     void tearDown() {
         beats.forEach(Beat::close);

@@ -73,6 +73,10 @@ public final class BeatCommand implements Callable<Integer> {
                     + " within it when the leader dies.")
     String lockTtl;
 
+    @Option(names = "--lock-name", paramLabel = "NAME", defaultValue = Beat.DEFAULT_LOCK_NAME,
+            description = "Leader lock name (default: ${DEFAULT-VALUE}); beats with the same name share one leader.")
+    String lockName;
+
     private final PrintStream out;
     private final PrintStream err;
     private final Map<String, String> env;
@@ -154,7 +158,8 @@ public final class BeatCommand implements Callable<Integer> {
         try (Broker broker = Brokers.open(new BrokerSettings(url, clock, Map.of()));
                 Tasks tasks = Tasks.builder().broker(broker).clock(clock).build()) {
             List<Schedule> schedules = schedules(tasks);
-            Beat beat = Beat.builder().tasks(tasks).broker(broker).schedules(schedules).clock(clock).lockTtl(ttl).build();
+            Beat beat = Beat.builder().tasks(tasks).broker(broker).schedules(schedules).clock(clock).lockTtl(ttl)
+                    .lockName(lockName).build();
             Runnable restore = onSignals(this::requestStop, this::awaitStopped);
             try {
                 beat.start();
