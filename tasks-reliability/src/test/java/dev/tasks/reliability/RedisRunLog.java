@@ -2,9 +2,11 @@ package dev.tasks.reliability;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /** A {@link RunLog} in one Redis hash ({@code HINCRBY key member 1}); URL {@code redis://host:port?key=K}. */
 final class RedisRunLog implements RunLog {
@@ -42,13 +44,22 @@ final class RedisRunLog implements RunLog {
     @Override
     public Map<String, Long> runs() {
         Map<String, Long> out = new HashMap<>();
-        client.hgetAll(key).forEach((k, v) -> out.put(k, Long.parseLong(v)));
+        read(() -> client.hgetAll(key)).forEach((k, v) -> out.put(k, Long.parseLong(v)));
         return out;
     }
 
     @Override
     public long distinct() {
-        return client.hlen(key);
+        return read(() -> client.hlen(key));
+    }
+
+    /** Reads are repeated on a fresh connection after a server restart (pooled connections are then dead). */
+    private static <T> T read(Supplier<T> op) {
+        try {
+            return op.get();
+        } catch (JedisConnectionException first) {
+            return op.get();
+        }
     }
 
     @Override
