@@ -89,6 +89,7 @@ final class WorkerProcess implements AutoCloseable {
         private final List<String> jvm = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseSerialGC"));
         private final Map<String, String> env = new LinkedHashMap<>();
         private final List<String> args = new ArrayList<>();
+        private String mainClass = TasksCli.class.getName();
 
         private Builder(Path log) {
             this.log = log;
@@ -106,6 +107,12 @@ final class WorkerProcess implements AutoCloseable {
 
         Builder env(String name, String value) {
             env.put(name, value);
+            return this;
+        }
+
+        /** Runs another main class than the {@code tasks} CLI. */
+        Builder mainClass(String name) {
+            this.mainClass = name;
             return this;
         }
 
@@ -127,7 +134,7 @@ final class WorkerProcess implements AutoCloseable {
             cmd.addAll(jvm);
             cmd.add("-cp");
             cmd.add(Env.classPath());
-            cmd.add(TasksCli.class.getName());
+            cmd.add(mainClass);
             cmd.addAll(args);
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
             // Nothing of the test JVM's own settings leaks in: no broker variables, and the working
