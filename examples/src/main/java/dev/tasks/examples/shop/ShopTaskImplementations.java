@@ -136,6 +136,11 @@ final class ShopTaskImplementations {
         }
 
         @Override
+        public void yesterdaysReport() {
+            nightlyReport(LocalDate.now(java.time.Clock.systemUTC()).minusDays(1));
+        }
+
+        @Override
         public void cleanup() {
             try (Connection c = db.dataSource().getConnection();
                     PreparedStatement ps = c.prepareStatement(
