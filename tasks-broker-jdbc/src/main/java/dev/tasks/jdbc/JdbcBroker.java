@@ -649,15 +649,15 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
         }
         checkOpen();
         long until = clock.millis() + lease.toMillis();
-        Set<Long> kept = db.run("extending the leases of " + receipts.size() + " message(s)", c -> {
-            Set<Long> ids = new HashSet<>();
+        Set<Receipt> kept = db.run("extending the leases of " + receipts.size() + " message(s)", c -> {
+            Set<Receipt> ids = new HashSet<>();
             if (db.dialect == Dialect.POSTGRESQL) {
                 try (PreparedStatement ps = c.prepareStatement(sql.extendPg)) {
                     ps.setLong(1, until);
                     bindPairs(c, ps, 2, receipts);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
-                            ids.add(rs.getLong(1));
+                            ids.add(new Receipt(rs.getLong(1), rs.getLong(2)));
                         }
                     }
                 }
@@ -673,14 +673,14 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
                 int[] counts = ps.executeBatch();
                 for (int i = 0; i < counts.length; i++) {
                     if (counts[i] > 0) {
-                        ids.add(receipts.get(i).id());
+                        ids.add(receipts.get(i));
                     }
                 }
             }
             return ids;
         });
         for (int i = 0; i < receipts.size(); i++) {
-            if (!kept.contains(receipts.get(i).id())) {
+            if (!kept.contains(receipts.get(i))) {
                 lost.add(receiptStrings.get(i));
             }
         }

@@ -67,7 +67,7 @@ final class MessageSql {
         ackH2 = "DELETE FROM " + m + " WHERE id = ? AND lease_token = ?";
         releasePg = "UPDATE " + m + " m SET ready = TRUE, lease_token = NULL" + pairs + " RETURNING m.queue";
         releaseH2 = "UPDATE " + m + " SET ready = TRUE, lease_token = NULL WHERE id = ? AND lease_token = ?";
-        extendPg = "UPDATE " + m + " m SET ready = FALSE, visible_at = ?" + pairs + " RETURNING m.id";
+        extendPg = "UPDATE " + m + " m SET ready = FALSE, visible_at = ?" + pairs + " RETURNING m.id, m.lease_token";
         extendH2 = "UPDATE " + m + " SET ready = FALSE, visible_at = ? WHERE id = ? AND lease_token = ?";
         retry = "UPDATE " + m + " SET payload = ?, ready = ?, run_at = ?, visible_at = ?, lease_token = NULL, "
                 + "deliveries = 0 WHERE id = ? AND lease_token = ?";
