@@ -57,13 +57,15 @@ public final class EnvelopeCodec {
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
                 .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
                 .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
                 .build();
         m.getFactory().setStreamReadConstraints(
                 StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
         this.mapper = m;
-        this.envelopeReader = m.readerFor(Envelope.class);
+        // Absent numeric envelope fields (attempt, priority) default to 0; arguments stay strict.
+        this.envelopeReader = m.readerFor(Envelope.class).without(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
         this.envelopeWriter = m.writerFor(Envelope.class);
     }
 

@@ -1,0 +1,1024 @@
+package dev.tasks.redis;
+
+import dev.tasks.BrokerException;
+import dev.tasks.ConfigurationException;
+import dev.tasks.Priority;
+import dev.tasks.spi.Broker;
+import dev.tasks.spi.BrokerSettings;
+import dev.tasks.spi.DeadLetter;
+import dev.tasks.spi.Delivery;
+import dev.tasks.spi.IdempotencyStore;
+import dev.tasks.spi.LeaderLock;
+import dev.tasks.spi.OutboundMessage;
+import dev.tasks.spi.QueueStats;
+import dev.tasks.spi.Queues;
+import dev.tasks.spi.ResultStore;
+import dev.tasks.spi.StateStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.RedisSentinelClient;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.XReadParams;
+import redis.clients.jedis.resps.StreamEntry;
+
+/**
+ * The broker on Redis (5.0 or later; checked with 7.0): streams and consumer groups for ready messages,
+ * Lua scripts for every step that must be atomic. Works with a single server, Sentinel and Cluster.
+ *
+ * <p>Layout. Each queue has one stream per priority level (all ten levels of {@link Priority}), a sorted
+ * set of lease deadlines, a hash of in-flight tokens, a sorted set of delayed messages and a dead-letter
+ * stream. Every key of a queue carries the hash tag {@code {q:<queue>}} after the key prefix (option
+ * {@value #OPTION_KEY_PREFIX}, default {@value #DEFAULT_KEY_PREFIX}), so a cluster keeps a queue in one
+ * slot and several applications can share one Redis with different prefixes.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li>Publish: one script per queue and batch of up to {@value #PUBLISH_CHUNK} messages, all batches of
+ *       one call in one pipeline; atomic per queue and batch, not across queues.</li>
+ *   <li>Fetch: one script call per queue and poll ({@code XREADGROUP COUNT n} inside it) that also moves
+ *       due delayed messages to their streams and redelivers messages whose lease ran out, and records
+ *       each delivery's own lease deadline atomically with the read, so a crash cannot lose a message
+ *       between read and lease. When nothing is due it blocks with {@code XREAD BLOCK} (at most
+ *       {@code 500 ms} at a time, and never past the next delayed message or lease deadline) on the
+ *       queues' streams, so a publish wakes it at once.</li>
+ *   <li>Every delivery gets a fresh receipt. Ack ({@code XACK} + {@code XDEL}, so memory stays bounded),
+ *       retry, release, dead-letter and lease extension are batched per queue into one script call
+ *       and ignore a stale receipt (one whose message was redelivered since); {@link #extendLeases}
+ *       reports it lost. A lease that ran out stays acknowledgeable until the message is redelivered.</li>
+ *   <li>Redelivery: a message whose lease ran out is redelivered once per expiry, its delivery count
+ *       incremented. {@link #release} keeps the count (the next delivery increments it); {@link #retry}
+ *       and {@link #replayDeadLetters} start a new message whose count starts again.</li>
+ *   <li>Order and starvation: a fetch takes the highest level first and, within a level, redelivered
+ *       messages before fresh ones in stream (publish) order. Priorities are strict: while level 9
+ *       has due messages, level 0 gets nothing from that queue, so a constant flood of high-priority
+ *       tasks starves lower ones; use a separate queue for work that must progress regardless.
+ *       Several queues of one fetch are served fairly: {@code max} is split between them from a rotating
+ *       start and what one queue cannot use goes to the others.</li>
+ *   <li>Entries written to a stream by something else (missing fields, not JSON) are delivered with the
+ *       payload they have (empty if none), so the worker dead-letters them; they never break a fetch.</li>
+ *   <li>Scripts are called by SHA ({@code EVALSHA}) and loaded again when the server answers
+ *       {@code NOSCRIPT} (restart, {@code SCRIPT FLUSH}, failover).</li>
+ *   <li>Time (lease deadlines, due times, store expiry) comes from the broker's {@link Clock}.</li>
+ *   <li>Connection loss: the failing call throws {@link BrokerException} (the cause is the driver's
+ *       exception; an ack that threw may not have happened). Operations that are safe to repeat are
+ *       retried once on a fresh connection first; publish is not (it would duplicate). Later calls
+ *       reconnect, a fetch waiting out an exponential backoff (100 ms to 5 s) between attempts.</li>
+ * </ul>
+ * Thread-safe. After {@link #close()}, operations throw {@link IllegalStateException}.
+ */
+public final class RedisBroker implements Broker {
+
+    /** Option naming the prefix of every key: {@value}. */
+    public static final String OPTION_KEY_PREFIX = "redis.keyPrefix";
+    /** Option for the maximum number of pooled connections: {@value}. */
+    public static final String OPTION_POOL_SIZE = "redis.poolSize";
+    /** Option for the connect and read timeout (ISO-8601 like {@code PT2S}, or milliseconds): {@value}. */
+    public static final String OPTION_TIMEOUT = "redis.timeout";
+    /** Option for the client name shown by {@code CLIENT LIST}: {@value}. */
+    public static final String OPTION_CLIENT_NAME = "redis.clientName";
+    /** Environment variable read for the password when the URL has none: {@value}. */
+    public static final String ENV_PASSWORD = "TASKS_REDIS_PASSWORD";
+
+    /** Default key prefix: {@value}. */
+    public static final String DEFAULT_KEY_PREFIX = "tasks";
+    /** Default maximum number of pooled connections: {@value}. */
+    public static final int DEFAULT_POOL_SIZE = 16;
+    /** Default connect and read timeout. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+    /** Default client name: {@value}. */
+    public static final String DEFAULT_CLIENT_NAME = "tasks";
+
+    static final String GROUP = "tasks";
+    static final String CONSUMER = "tasks";
+    static final int PUBLISH_CHUNK = 1000;
+    static final int MOVE_BATCH = 1000;
+    static final int REPLAY_CHUNK = 1000;
+    static final int PURGE_CHUNK = 5000;
+    static final long MAX_BLOCK_MILLIS = 500;
+
+    private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
+
+    static final LuaScript PUBLISH = LuaScript.load("publish");
+    static final LuaScript FETCH = LuaScript.load("fetch");
+    static final LuaScript ACK = LuaScript.load("ack");
+    static final LuaScript EXTEND = LuaScript.load("extend");
+    static final LuaScript RELEASE = LuaScript.load("release");
+    static final LuaScript RETRY = LuaScript.load("retry");
+    static final LuaScript DEAD = LuaScript.load("dead");
+    static final LuaScript REPLAY = LuaScript.load("replay");
+    static final LuaScript PURGE = LuaScript.load("purge");
+    static final LuaScript DEAD_PURGE = LuaScript.load("dead_purge");
+    static final LuaScript STATS = LuaScript.load("stats");
+
+    private final ConnectionGuard guard;
+    private final boolean ownsClient;
+    private final boolean cluster;
+    private final Clock clock;
+    private final String keyPrefix;
+    private final String description;
+    private final String queuesKey;
+    private final Map<String, QueueKeys> keys = new ConcurrentHashMap<>();
+    private final Set<String> registered = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger fairnessCursor = new AtomicInteger();
+    private final RedisIdempotencyStore idempotency;
+    private final RedisLeaderLock leaderLock;
+    private final RedisStateStore state;
+    private final RedisResultStore results;
+
+    private RedisBroker(UnifiedJedis jedis, boolean ownsClient, String description, Clock clock, String keyPrefix) {
+        this.guard = new ConnectionGuard(jedis, description);
+        this.ownsClient = ownsClient;
+        this.cluster = jedis instanceof RedisClusterClient;
+        this.clock = clock;
+        this.keyPrefix = keyPrefix;
+        this.description = description;
+        this.queuesKey = keyPrefix + ":queues";
+        this.idempotency = new RedisIdempotencyStore(guard, clock, keyPrefix);
+        this.leaderLock = new RedisLeaderLock(guard, clock, keyPrefix);
+        this.state = new RedisStateStore(guard, clock, keyPrefix);
+        this.results = new RedisResultStore(guard, clock, keyPrefix);
+    }
+
+    /** A builder; see {@link Builder}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The prefix of every key this broker uses. */
+    public String keyPrefix() {
+        return keyPrefix;
+    }
+
+    @Override
+    public String describe() {
+        return description + " (key prefix '" + keyPrefix + "')";
+    }
+
+    @Override
+    public String toString() {
+        return "RedisBroker[" + describe() + "]";
+    }
+
+    // ---------------------------------------------------------------- publish
+
+    @Override
+    public void publish(List<OutboundMessage> messages) {
+        Objects.requireNonNull(messages, "messages");
+        guard.ensureOpen();
+        if (messages.isEmpty()) {
+            return;
+        }
+        long now = clock.millis();
+        Map<String, List<OutboundMessage>> byQueue = new LinkedHashMap<>();
+        for (OutboundMessage m : messages) {
+            Objects.requireNonNull(m, "messages must not contain null");
+            byQueue.computeIfAbsent(m.queue(), q -> new ArrayList<>()).add(m);
+        }
+        register(byQueue.keySet());
+        List<ScriptCall> calls = new ArrayList<>();
+        for (Map.Entry<String, List<OutboundMessage>> e : byQueue.entrySet()) {
+            QueueKeys k = keys(e.getKey());
+            List<OutboundMessage> list = e.getValue();
+            for (int from = 0; from < list.size(); from += PUBLISH_CHUNK) {
+                List<OutboundMessage> chunk = list.subList(from, Math.min(list.size(), from + PUBLISH_CHUNK));
+                List<String> args = new ArrayList<>(1 + chunk.size() * 5);
+                args.add(Long.toString(now));
+                for (OutboundMessage m : chunk) {
+                    long due = m.notBefore() == null ? 0 : m.notBefore().toEpochMilli();
+                    args.add(m.id());
+                    args.add(Integer.toString(m.priority()));
+                    args.add(Long.toString(due));
+                    args.add(Long.toString(due > 0 ? due : now));
+                    args.add(m.payload());
+                }
+                calls.add(new ScriptCall(PUBLISH, k.all(), args));
+            }
+        }
+        guard.run("publish of " + messages.size() + " message(s) to " + byQueue.keySet(), false,
+                j -> ScriptCall.runAll(j, calls));
+    }
+
+    private void register(Collection<String> queues) {
+        List<String> fresh = new ArrayList<>();
+        for (String q : queues) {
+            if (!registered.contains(q)) {
+                fresh.add(q);
+            }
+        }
+        if (!fresh.isEmpty()) {
+            guard.run("registering queues " + fresh, true, j -> j.sadd(queuesKey, fresh.toArray(String[]::new)));
+            registered.addAll(fresh);
+        }
+    }
+
+    // ---------------------------------------------------------------- fetch
+
+    @Override
+    public List<Delivery> fetch(List<String> queues, int max, Duration lease, Duration wait) {
+        Objects.requireNonNull(queues, "queues");
+        if (queues.isEmpty()) {
+            throw new IllegalArgumentException("queues must not be empty");
+        }
+        queues.forEach(Queues::check);
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be >= 1, was " + max);
+        }
+        positive(lease, "lease");
+        Objects.requireNonNull(wait, "wait");
+        if (wait.isNegative()) {
+            throw new IllegalArgumentException("wait must be >= 0, was " + wait);
+        }
+        guard.ensureOpen();
+        List<String> names = List.copyOf(new LinkedHashSet<>(queues));
+        long start = System.nanoTime();
+        long deadline = start + saturatedNanos(wait);
+        while (true) {
+            if (Thread.currentThread().isInterrupted() || guard.isClosed()) {
+                return List.of();
+            }
+            if (!guard.awaitReconnect(deadline)) {
+                return List.of();
+            }
+            long now = clock.millis();
+            Round round = guard.run("fetch from " + names, true, j -> takeRound(j, names, max, lease, now));
+            if (!round.deliveries.isEmpty()) {
+                return round.deliveries;
+            }
+            long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (remainingMillis <= 0) {
+                return List.of();
+            }
+            long block = Math.min(remainingMillis, MAX_BLOCK_MILLIS);
+            for (String[] w : round.wake.values()) {
+                block = Math.min(block, untilMillis(w[0], now));
+                block = Math.min(block, untilMillis(w[1], now));
+            }
+            long blockMillis = Math.max(1, block);
+            if (guard.isClosed()) {
+                return List.of();
+            }
+            guard.run("waiting for messages on " + names, true, j -> {
+                awaitNews(j, names, round.wake, blockMillis);
+                return null;
+            });
+        }
+    }
+
+    private static long untilMillis(String deadline, long now) {
+        if (deadline == null || deadline.isEmpty()) {
+            return Long.MAX_VALUE;
+        }
+        return (long) Double.parseDouble(deadline) - now;
+    }
+
+    /** Blocks on the queues' streams until an entry is added after the last ones seen, or the time is up. */
+    private void awaitNews(UnifiedJedis j, List<String> names, Map<String, String[]> wake, long blockMillis) {
+        List<String> watched = names;
+        long block = blockMillis;
+        if (cluster && names.size() > 1) {
+            // Streams of different queues live in different slots: watch one queue (rotating) briefly.
+            watched = List.of(names.get(Math.floorMod(fairnessCursor.get(), names.size())));
+            block = Math.min(block, 100);
+        }
+        Map<String, StreamEntryID> streams = new LinkedHashMap<>();
+        for (String q : watched) {
+            String[] w = wake.get(q);
+            if (w == null) {
+                return;
+            }
+            QueueKeys k = keys(q);
+            for (int level = 0; level < QueueKeys.LEVELS; level++) {
+                streams.put(k.stream(level), new StreamEntryID(w[2 + level]));
+            }
+        }
+        j.xread(XReadParams.xReadParams().count(1).block((int) block), streams);
+    }
+
+    private record Round(List<Delivery> deliveries, Map<String, String[]> wake) {}
+
+    /**
+     * One fair pass over the queues: {@code max} is split between the queues that may still have messages
+     * (from a rotating start) and the fetch scripts of one pass go out in one pipeline; what a queue could
+     * not use is offered to the others in the next pass.
+     */
+    private Round takeRound(UnifiedJedis j, List<String> names, int max, Duration lease, long now) {
+        int n = names.size();
+        int first = Math.floorMod(fairnessCursor.getAndIncrement(), n);
+        List<String> order = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            order.add(names.get((first + i) % n));
+        }
+        String leaseDeadline = Long.toString(saturatedAdd(now, lease.toMillis()));
+        Set<String> exhausted = new LinkedHashSet<>();
+        Map<String, String[]> wake = new HashMap<>();
+        List<Delivery> out = new ArrayList<>(Math.min(max, 256));
+        int left = max;
+        while (left > 0) {
+            List<String> candidates = new ArrayList<>();
+            for (String q : order) {
+                if (!exhausted.contains(q)) {
+                    candidates.add(q);
+                }
+            }
+            if (candidates.isEmpty()) {
+                break;
+            }
+            int base = left / candidates.size();
+            int extra = left % candidates.size();
+            List<ScriptCall> calls = new ArrayList<>();
+            List<String> asked = new ArrayList<>();
+            List<Integer> shares = new ArrayList<>();
+            for (int i = 0; i < candidates.size(); i++) {
+                int share = base + (i < extra ? 1 : 0);
+                if (share == 0) {
+                    continue;
+                }
+                String q = candidates.get(i);
+                calls.add(new ScriptCall(FETCH, keys(q).all(), List.of(Long.toString(now), Integer.toString(share),
+                        leaseDeadline, GROUP, CONSUMER, Integer.toString(MOVE_BATCH))));
+                asked.add(q);
+                shares.add(share);
+            }
+            List<Object> replies = ScriptCall.runAll(j, calls);
+            for (int i = 0; i < replies.size(); i++) {
+                String q = asked.get(i);
+                List<?> reply = (List<?>) replies.get(i);
+                List<?> taken = (List<?>) reply.get(0);
+                for (Object o : taken) {
+                    out.add(toDelivery(q, (List<?>) o));
+                }
+                left -= taken.size();
+                if (taken.size() < shares.get(i)) {
+                    exhausted.add(q);
+                }
+                if (taken.isEmpty()) {
+                    List<?> w = (List<?>) reply.get(1);
+                    String[] arr = new String[w.size()];
+                    for (int x = 0; x < arr.length; x++) {
+                        arr[x] = String.valueOf(w.get(x));
+                    }
+                    wake.put(q, arr);
+                }
+            }
+        }
+        return new Round(out, wake);
+    }
+
+    private static Delivery toDelivery(String queue, List<?> row) {
+        String member = (String) row.get(0);
+        long token = ((Number) row.get(1)).longValue();
+        int count = ((Number) row.get(2)).intValue();
+        List<?> fields = row.get(3) instanceof List<?> l ? l : List.of();
+        String id = null;
+        String payload = null;
+        Instant at = null;
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+            String f = String.valueOf(fields.get(i));
+            String v = String.valueOf(fields.get(i + 1));
+            switch (f) {
+                case "id" -> id = v;
+                case "p" -> payload = v;
+                case "t" -> at = parseMillis(v);
+                default -> { }
+            }
+        }
+        return new Delivery(queue, id, payload == null ? "" : payload, count, member + ":" + token, at);
+    }
+
+    private static Instant parseMillis(String v) {
+        try {
+            return Instant.ofEpochMilli(Long.parseLong(v));
+        } catch (NumberFormatException | java.time.DateTimeException e) {
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- settle
+
+    @Override
+    public void ack(Collection<Delivery> deliveries) {
+        Objects.requireNonNull(deliveries, "deliveries");
+        guard.ensureOpen();
+        Map<String, List<String>> byQueue = receiptArgs(deliveries);
+        if (byQueue.isEmpty()) {
+            return;
+        }
+        List<ScriptCall> calls = new ArrayList<>();
+        byQueue.forEach((q, args) -> {
+            List<String> a = new ArrayList<>(args.size() + 1);
+            a.add(GROUP);
+            a.addAll(args);
+            calls.add(new ScriptCall(ACK, keys(q).all(), a));
+        });
+        guard.run("ack of " + deliveries.size() + " message(s) on " + byQueue.keySet(), true,
+                j -> ScriptCall.runAll(j, calls));
+    }
+
+    @Override
+    public Set<String> extendLeases(Collection<Delivery> deliveries, Duration lease) {
+        Objects.requireNonNull(deliveries, "deliveries");
+        positive(lease, "lease");
+        guard.ensureOpen();
+        Set<String> lost = new LinkedHashSet<>();
+        Map<String, List<Delivery>> byQueue = new LinkedHashMap<>();
+        for (Delivery d : deliveries) {
+            Objects.requireNonNull(d, "deliveries must not contain null");
+            if (Receipt.parse(d.receipt()) == null || !Queues.isValid(d.queue())) {
+                lost.add(d.receipt());
+            } else {
+                byQueue.computeIfAbsent(d.queue(), q -> new ArrayList<>()).add(d);
+            }
+        }
+        if (byQueue.isEmpty()) {
+            return Collections.unmodifiableSet(lost);
+        }
+        String deadline = Long.toString(saturatedAdd(clock.millis(), lease.toMillis()));
+        List<ScriptCall> calls = new ArrayList<>();
+        List<List<Delivery>> order = new ArrayList<>();
+        byQueue.forEach((q, list) -> {
+            List<String> a = new ArrayList<>(list.size() * 2 + 1);
+            a.add(deadline);
+            for (Delivery d : list) {
+                Receipt r = Receipt.parse(d.receipt());
+                a.add(r.member());
+                a.add(r.token());
+            }
+            calls.add(new ScriptCall(EXTEND, keys(q).all(), a));
+            order.add(list);
+        });
+        List<Object> replies = guard.run("lease extension of " + deliveries.size() + " message(s)", true,
+                j -> ScriptCall.runAll(j, calls));
+        for (int i = 0; i < replies.size(); i++) {
+            List<Delivery> list = order.get(i);
+            for (Object pos : (List<?>) replies.get(i)) {
+                lost.add(list.get(((Number) pos).intValue() - 1).receipt());
+            }
+        }
+        return Collections.unmodifiableSet(lost);
+    }
+
+    @Override
+    public void release(Collection<Delivery> deliveries) {
+        Objects.requireNonNull(deliveries, "deliveries");
+        guard.ensureOpen();
+        Map<String, List<String>> byQueue = receiptArgs(deliveries);
+        if (byQueue.isEmpty()) {
+            return;
+        }
+        List<ScriptCall> calls = new ArrayList<>();
+        byQueue.forEach((q, args) -> calls.add(new ScriptCall(RELEASE, keys(q).all(), args)));
+        guard.run("release of " + deliveries.size() + " message(s)", true, j -> ScriptCall.runAll(j, calls));
+    }
+
+    @Override
+    public void retry(Delivery delivery, String newPayload, Duration delay) {
+        Objects.requireNonNull(delivery, "delivery");
+        Objects.requireNonNull(newPayload, "newPayload");
+        Objects.requireNonNull(delay, "delay");
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("delay must be >= 0, was " + delay);
+        }
+        guard.ensureOpen();
+        Receipt r = Receipt.parse(delivery.receipt());
+        if (r == null || !Queues.isValid(delivery.queue())) {
+            log.warn("Ignoring retry of message {} on queue {}: its receipt '{}' is not from this broker",
+                    delivery.messageId(), delivery.queue(), delivery.receipt());
+            return;
+        }
+        long now = clock.millis();
+        long due = delay.isZero() ? now : saturatedAdd(now, delay.toMillis());
+        String id = delivery.messageId() != null ? delivery.messageId() : r.entryId();
+        List<String> args = List.of(Long.toString(now), GROUP, r.member(), r.token(), id, newPayload, Long.toString(due));
+        Object res = guard.run("retry of message " + id + " on queue " + delivery.queue(), true,
+                j -> RETRY.eval(j, keys(delivery.queue()).all(), args));
+        if (((Number) res).longValue() == 0) {
+            log.info("Retry of message {} on queue {} not scheduled: its lease was lost and the message was "
+                    + "redelivered, so another delivery is running it", id, delivery.queue());
+        }
+    }
+
+    @Override
+    public void deadLetter(Delivery delivery, String reason) {
+        Objects.requireNonNull(delivery, "delivery");
+        Objects.requireNonNull(reason, "reason");
+        guard.ensureOpen();
+        Receipt r = Receipt.parse(delivery.receipt());
+        if (r == null || !Queues.isValid(delivery.queue())) {
+            log.warn("Ignoring dead-lettering of message {} on queue {}: its receipt '{}' is not from this broker",
+                    delivery.messageId(), delivery.queue(), delivery.receipt());
+            return;
+        }
+        String oneLine = reason.replace('\r', ' ').replace('\n', ' ');
+        List<String> args = List.of(Long.toString(clock.millis()), GROUP, r.member(), r.token(), oneLine,
+                delivery.payload() == null ? "" : delivery.payload(),
+                delivery.messageId() == null ? "" : delivery.messageId());
+        Object res = guard.run("dead-lettering of message " + delivery.messageId() + " on queue " + delivery.queue(),
+                true, j -> DEAD.eval(j, keys(delivery.queue()).all(), args));
+        if (((Number) res).longValue() == 0) {
+            log.info("Message {} on queue {} not dead-lettered: its lease was lost and the message was redelivered",
+                    delivery.messageId(), delivery.queue());
+        }
+    }
+
+    /** Groups (member, token) pairs by queue; receipts that are not this broker's are skipped. */
+    private static Map<String, List<String>> receiptArgs(Collection<Delivery> deliveries) {
+        Map<String, List<String>> byQueue = new LinkedHashMap<>();
+        for (Delivery d : deliveries) {
+            Objects.requireNonNull(d, "deliveries must not contain null");
+            Receipt r = Receipt.parse(d.receipt());
+            if (r == null || !Queues.isValid(d.queue())) {
+                log.debug("Ignoring delivery with foreign receipt '{}' on queue {}", d.receipt(), d.queue());
+                continue;
+            }
+            List<String> args = byQueue.computeIfAbsent(d.queue(), q -> new ArrayList<>());
+            args.add(r.member());
+            args.add(r.token());
+        }
+        return byQueue;
+    }
+
+    // ---------------------------------------------------------------- dead letters
+
+    @Override
+    public List<DeadLetter> deadLetters(String queue, int limit) {
+        Queues.check(queue);
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+        }
+        guard.ensureOpen();
+        List<StreamEntry> entries = guard.run("listing dead letters of queue " + queue, true,
+                j -> j.xrange(keys(queue).dead(), (StreamEntryID) null, (StreamEntryID) null, limit));
+        List<DeadLetter> out = new ArrayList<>(entries.size());
+        for (StreamEntry e : entries) {
+            Map<String, String> f = e.getFields();
+            int count;
+            try {
+                count = Integer.parseInt(f.getOrDefault("n", "0"));
+            } catch (NumberFormatException ex) {
+                count = 0;
+            }
+            Instant at = parseMillis(f.getOrDefault("at", ""));
+            out.add(new DeadLetter(e.getID().toString(), queue, f.get("id"), f.getOrDefault("p", ""),
+                    f.getOrDefault("r", ""), count, at == null ? Instant.ofEpochMilli(e.getID().getTime()) : at));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    @Override
+    public int replayDeadLetters(String queue, Collection<String> ids) {
+        Queues.check(queue);
+        Objects.requireNonNull(ids, "ids");
+        guard.ensureOpen();
+        List<String> keyList = keys(queue).all();
+        int replayed = 0;
+        if (ids.isEmpty()) {
+            while (true) {
+                List<String> args = List.of(Long.toString(clock.millis()), Integer.toString(REPLAY_CHUNK));
+                int n = ((Number) guard.run("replay of dead letters of queue " + queue, true,
+                        j -> REPLAY.eval(j, keyList, args))).intValue();
+                replayed += n;
+                if (n < REPLAY_CHUNK) {
+                    return replayed;
+                }
+            }
+        }
+        List<String> list = new ArrayList<>(new LinkedHashSet<>(ids));
+        for (int from = 0; from < list.size(); from += REPLAY_CHUNK) {
+            List<String> args = new ArrayList<>();
+            args.add(Long.toString(clock.millis()));
+            args.add(Integer.toString(REPLAY_CHUNK));
+            args.addAll(list.subList(from, Math.min(list.size(), from + REPLAY_CHUNK)));
+            replayed += ((Number) guard.run("replay of dead letters of queue " + queue, true,
+                    j -> REPLAY.eval(j, keyList, args))).intValue();
+        }
+        return replayed;
+    }
+
+    @Override
+    public long purgeDeadLetters(String queue) {
+        Queues.check(queue);
+        guard.ensureOpen();
+        return ((Number) guard.run("purge of dead letters of queue " + queue, true,
+                j -> DEAD_PURGE.eval(j, keys(queue).all(), List.of()))).longValue();
+    }
+
+    // ---------------------------------------------------------------- inspection
+
+    @Override
+    public QueueStats stats(String queue) {
+        Queues.check(queue);
+        guard.ensureOpen();
+        List<?> r = (List<?>) guard.run("stats of queue " + queue, true,
+                j -> STATS.eval(j, keys(queue).all(), List.of(Long.toString(clock.millis()))));
+        return new QueueStats(queue, num(r.get(0)), num(r.get(1)), num(r.get(2)), num(r.get(3)));
+    }
+
+    @Override
+    public Set<String> queues() {
+        guard.ensureOpen();
+        Set<String> names = guard.run("listing queues", true, j -> j.smembers(queuesKey));
+        return Collections.unmodifiableSet(new TreeSet<>(names));
+    }
+
+    @Override
+    public long purge(String queue) {
+        Queues.check(queue);
+        guard.ensureOpen();
+        long total = 0;
+        while (true) {
+            List<String> args = List.of(Long.toString(clock.millis()), GROUP, CONSUMER, Integer.toString(PURGE_CHUNK));
+            List<?> r = (List<?>) guard.run("purge of queue " + queue, true, j -> PURGE.eval(j, keys(queue).all(), args));
+            total += num(r.get(0));
+            if (num(r.get(1)) == 0) {
+                return total;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- stores, lifecycle
+
+    @Override
+    public IdempotencyStore idempotency() {
+        guard.ensureOpen();
+        return idempotency;
+    }
+
+    @Override
+    public LeaderLock leaderLock() {
+        guard.ensureOpen();
+        return leaderLock;
+    }
+
+    @Override
+    public StateStore state() {
+        guard.ensureOpen();
+        return state;
+    }
+
+    @Override
+    public ResultStore results() {
+        guard.ensureOpen();
+        return results;
+    }
+
+    /**
+     * Closes the connection pool (unless the client was supplied by the caller). Fetches waiting at that
+     * moment return an empty list. Safe to call twice.
+     */
+    @Override
+    public void close() {
+        if (guard.isClosed()) {
+            return;
+        }
+        guard.markClosed();
+        if (ownsClient) {
+            try {
+                guard.jedis().close();
+            } catch (RuntimeException e) {
+                log.debug("Error while closing the Redis client of {}", description, e);
+            }
+        }
+        log.info("Redis broker for {} closed", describe());
+    }
+
+    QueueKeys keys(String queue) {
+        return keys.computeIfAbsent(queue, q -> new QueueKeys(keyPrefix, q));
+    }
+
+    UnifiedJedis jedis() {
+        return guard.jedis();
+    }
+
+    private static long num(Object o) {
+        return ((Number) o).longValue();
+    }
+
+    private static void positive(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be > 0, was " + d);
+        }
+        if (d.toMillis() < 1) {
+            throw new IllegalArgumentException(name + " must be at least 1 ms, was " + d);
+        }
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 2;
+        }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : Math.min(r, MAX_MILLIS);
+    }
+
+    /** Larger millisecond values lose precision as Redis scores (doubles); clamp far-future times. */
+    private static final long MAX_MILLIS = 1L << 52;
+
+    /**
+     * A receipt: {@code <level>-<stream entry id>:<token>}. The member names the entry; the token names
+     * one delivery of it.
+     */
+    record Receipt(String member, String token) {
+        static Receipt parse(String receipt) {
+            if (receipt == null) {
+                return null;
+            }
+            int colon = receipt.lastIndexOf(':');
+            if (colon < 4 || colon == receipt.length() - 1) {
+                return null;
+            }
+            String member = receipt.substring(0, colon);
+            String token = receipt.substring(colon + 1);
+            if (!Character.isDigit(member.charAt(0)) || member.charAt(1) != '-' || !token.chars().allMatch(Character::isDigit)) {
+                return null;
+            }
+            return new Receipt(member, token);
+        }
+
+        String entryId() {
+            return member.substring(2);
+        }
+    }
+
+    // ---------------------------------------------------------------- builder
+
+    /**
+     * Builds a {@link RedisBroker}. Not thread-safe; {@link #build()} snapshots the settings, connects
+     * and checks that the server answers.
+     *
+     * <pre>{@code
+     * Broker broker = RedisBroker.builder()
+     *     .url("redis://localhost:6379/0")
+     *     .keyPrefix("shop")
+     *     .build();
+     * }</pre>
+     */
+    public static final class Builder {
+        private String url;
+        private String password;
+        private UnifiedJedis client;
+        private Clock clock = Clock.systemUTC();
+        private String keyPrefix = DEFAULT_KEY_PREFIX;
+        private int poolSize = DEFAULT_POOL_SIZE;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private String clientName = DEFAULT_CLIENT_NAME;
+        private Function<String, String> environment = System::getenv;
+
+        private Builder() {}
+
+        /**
+         * The server URL ({@code redis://}, {@code rediss://}, {@code redis-sentinel://},
+         * {@code redis-cluster://}); see the class documentation of the factory for the forms.
+         *
+         * @throws ConfigurationException naming what is wrong with it (the password is never shown)
+         */
+        public Builder url(String url) {
+            Objects.requireNonNull(url, "url");
+            RedisUrl.parse(url);
+            this.url = url;
+            return this;
+        }
+
+        /** The password; overrides one in the URL and {@value RedisBroker#ENV_PASSWORD}. */
+        public Builder password(String password) {
+            this.password = Objects.requireNonNull(password, "password");
+            return this;
+        }
+
+        /**
+         * Uses a client the caller made and owns (it is not closed by {@link RedisBroker#close()}); instead
+         * of {@link #url}.
+         */
+        public Builder client(UnifiedJedis client) {
+            this.client = Objects.requireNonNull(client, "client");
+            return this;
+        }
+
+        /** The clock for leases, delays and expiry; default the UTC system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The prefix of every key; default {@value RedisBroker#DEFAULT_KEY_PREFIX}. Letters, digits and
+         * {@code . _ - :}, 1 to 100 characters.
+         */
+        public Builder keyPrefix(String keyPrefix) {
+            Objects.requireNonNull(keyPrefix, "keyPrefix");
+            if (!keyPrefix.matches("[A-Za-z0-9._:-]{1,100}")) {
+                throw new ConfigurationException("Redis key prefix '" + keyPrefix
+                        + "' is invalid: use 1 to 100 letters, digits, '.', '_', '-' or ':'");
+            }
+            this.keyPrefix = keyPrefix;
+            return this;
+        }
+
+        /** Maximum pooled connections; default {@value RedisBroker#DEFAULT_POOL_SIZE}. */
+        public Builder poolSize(int poolSize) {
+            if (poolSize < 1) {
+                throw new ConfigurationException("Redis pool size must be >= 1, was " + poolSize);
+            }
+            this.poolSize = poolSize;
+            return this;
+        }
+
+        /** Connect and read timeout; default 2 s. */
+        public Builder timeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.toMillis() < 1 || timeout.toMillis() > Integer.MAX_VALUE / 2) {
+                throw new ConfigurationException("Redis timeout must be between 1 ms and 12 days, was " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** The client name shown by {@code CLIENT LIST}; default {@value RedisBroker#DEFAULT_CLIENT_NAME}. */
+        public Builder clientName(String clientName) {
+            Objects.requireNonNull(clientName, "clientName");
+            if (!clientName.matches("[!-~]{1,100}")) {
+                throw new ConfigurationException("Redis client name '" + clientName
+                        + "' is invalid: use 1 to 100 printable characters without spaces");
+            }
+            this.clientName = clientName;
+            return this;
+        }
+
+        /**
+         * Applies broker settings: the URL, the clock and the {@code redis.*} options
+         * ({@value RedisBroker#OPTION_KEY_PREFIX}, {@value RedisBroker#OPTION_POOL_SIZE},
+         * {@value RedisBroker#OPTION_TIMEOUT}, {@value RedisBroker#OPTION_CLIENT_NAME}).
+         *
+         * @throws ConfigurationException for a bad URL, an unknown {@code redis.*} option or a bad value
+         */
+        public Builder settings(BrokerSettings settings) {
+            Objects.requireNonNull(settings, "settings");
+            url(settings.url());
+            clock(settings.clock());
+            for (Map.Entry<String, String> e : settings.options().entrySet()) {
+                String name = e.getKey();
+                String value = e.getValue();
+                if (!name.startsWith("redis.")) {
+                    continue;
+                }
+                switch (name) {
+                    case OPTION_KEY_PREFIX -> keyPrefix(value.trim());
+                    case OPTION_POOL_SIZE -> poolSize(parseInt(name, value));
+                    case OPTION_TIMEOUT -> timeout(parseDuration(name, value));
+                    case OPTION_CLIENT_NAME -> clientName(value.trim());
+                    default -> throw new ConfigurationException("unknown Redis option '" + name + "'; supported: "
+                            + List.of(OPTION_KEY_PREFIX, OPTION_POOL_SIZE, OPTION_TIMEOUT, OPTION_CLIENT_NAME));
+                }
+            }
+            return this;
+        }
+
+        /** Where environment variables are read from (tests replace it). */
+        Builder environment(Function<String, String> environment) {
+            this.environment = Objects.requireNonNull(environment, "environment");
+            return this;
+        }
+
+        /**
+         * Connects and returns the broker.
+         *
+         * @throws ConfigurationException if neither a URL nor a client was given
+         * @throws BrokerException if the server cannot be reached
+         */
+        public RedisBroker build() {
+            UnifiedJedis jedis;
+            String description;
+            boolean owns;
+            if (client != null) {
+                jedis = client;
+                description = "redis (client supplied by the application)";
+                owns = false;
+            } else {
+                if (url == null) {
+                    throw new ConfigurationException("Redis broker needs a URL, e.g. redis://localhost:6379/0");
+                }
+                RedisUrl parsed = RedisUrl.parse(url);
+                if (password != null) {
+                    parsed = parsed.withPassword(password);
+                } else if (parsed.password() == null) {
+                    String env = environment.apply(ENV_PASSWORD);
+                    if (env != null && !env.isEmpty()) {
+                        parsed = parsed.withPassword(env);
+                    }
+                }
+                description = parsed.describe();
+                jedis = open(parsed);
+                owns = true;
+            }
+            RedisBroker broker = new RedisBroker(jedis, owns, description, clock, keyPrefix);
+            try {
+                broker.guard.run("connection check", true, UnifiedJedis::ping);
+            } catch (RuntimeException e) {
+                broker.close();
+                throw e;
+            }
+            log.info("Redis broker ready: {}, key prefix '{}', pool size {}, timeout {} ms, client name '{}'",
+                    description, keyPrefix, poolSize, timeout.toMillis(), clientName);
+            return broker;
+        }
+
+        private UnifiedJedis open(RedisUrl u) {
+            int timeoutMillis = (int) timeout.toMillis();
+            DefaultJedisClientConfig.Builder cfg = DefaultJedisClientConfig.builder()
+                    .connectionTimeoutMillis(timeoutMillis)
+                    .socketTimeoutMillis(timeoutMillis)
+                    .blockingSocketTimeoutMillis(timeoutMillis + (int) MAX_BLOCK_MILLIS)
+                    .clientName(clientName)
+                    .ssl(u.tls());
+            if (u.user() != null) {
+                cfg.user(u.user());
+            }
+            if (u.password() != null) {
+                cfg.password(u.password());
+            }
+            ConnectionPoolConfig pool = new ConnectionPoolConfig();
+            pool.setMaxTotal(poolSize);
+            pool.setMaxIdle(poolSize);
+            pool.setMaxWait(Duration.ofMillis(timeoutMillis));
+            try {
+                return switch (u.mode()) {
+                    case STANDALONE -> RedisClient.builder()
+                            .hostAndPort(u.hosts().get(0))
+                            .clientConfig(cfg.database(u.database()).build())
+                            .poolConfig(pool)
+                            .build();
+                    case SENTINEL -> {
+                        JedisClientConfig sentinelCfg = DefaultJedisClientConfig.builder()
+                                .connectionTimeoutMillis(timeoutMillis)
+                                .socketTimeoutMillis(timeoutMillis)
+                                .clientName(clientName)
+                                .ssl(u.tls())
+                                .build();
+                        yield RedisSentinelClient.builder()
+                                .masterName(u.masterName())
+                                .sentinels(new LinkedHashSet<HostAndPort>(u.hosts()))
+                                .sentinelClientConfig(sentinelCfg)
+                                .clientConfig(cfg.database(u.database()).build())
+                                .poolConfig(pool)
+                                .build();
+                    }
+                    case CLUSTER -> RedisClusterClient.builder()
+                            .nodes(new LinkedHashSet<HostAndPort>(u.hosts()))
+                            .clientConfig(cfg.build())
+                            .poolConfig(pool)
+                            .build();
+                };
+            } catch (redis.clients.jedis.exceptions.JedisException e) {
+                throw new BrokerException("cannot connect to Redis at " + u.describe() + ": " + e.getMessage(), e);
+            }
+        }
+
+        private static int parseInt(String name, String value) {
+            try {
+                return Integer.parseInt(value.trim());
+            } catch (NumberFormatException e) {
+                throw new ConfigurationException("option " + name + " must be a whole number, was '" + value + "'");
+            }
+        }
+
+        private static Duration parseDuration(String name, String value) {
+            String v = value.trim();
+            try {
+                return v.startsWith("P") || v.startsWith("p") ? Duration.parse(v) : Duration.ofMillis(Long.parseLong(v));
+            } catch (RuntimeException e) {
+                throw new ConfigurationException("option " + name
+                        + " must be an ISO-8601 duration like PT2S or a number of milliseconds, was '" + value + "'");
+            }
+        }
+    }
+}

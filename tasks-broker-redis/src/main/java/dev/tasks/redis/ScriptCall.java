@@ -1,0 +1,51 @@
+package dev.tasks.redis;
+
+import java.util.ArrayList;
+import java.util.List;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
+
+/** One script invocation; several are sent in one pipeline by {@link #runAll}. */
+record ScriptCall(LuaScript script, List<String> keys, List<String> args) {
+
+    /**
+     * Runs the calls in one round trip (a pipeline; one command when there is only one) and returns their
+     * replies in order. Calls answered with {@code NOSCRIPT} did not run: the script is loaded and they are
+     * run again. Any other error is thrown after the pipeline completed.
+     */
+    static List<Object> runAll(UnifiedJedis jedis, List<ScriptCall> calls) {
+        if (calls.size() == 1) {
+            ScriptCall c = calls.get(0);
+            return java.util.Collections.singletonList(c.script.eval(jedis, c.keys, c.args));
+        }
+        List<Response<Object>> responses = new ArrayList<>(calls.size());
+        try (AbstractPipeline p = jedis.pipelined()) {
+            for (ScriptCall c : calls) {
+                responses.add(p.evalsha(c.script.sha(), c.keys, c.args));
+            }
+            p.sync();
+        }
+        List<Object> out = new ArrayList<>(calls.size());
+        RuntimeException failure = null;
+        for (int i = 0; i < calls.size(); i++) {
+            try {
+                out.add(responses.get(i).get());
+            } catch (RuntimeException e) {
+                if (LuaScript.isNoScript(e)) {
+                    ScriptCall c = calls.get(i);
+                    out.add(c.script.eval(jedis, c.keys, c.args));
+                } else {
+                    out.add(null);
+                    if (failure == null) {
+                        failure = e;
+                    }
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return out;
+    }
+}

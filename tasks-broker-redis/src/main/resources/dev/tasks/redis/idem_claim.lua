@@ -1,0 +1,16 @@
+-- Claims an idempotency key. KEYS[1]: the key. ARGV: now ms, owner, ttl ms, expires-at ms.
+-- Value: '<c|d>|<expires-at ms>|<owner>' (c: claimed, d: done). Returns CLAIMED, IN_PROGRESS or DONE.
+local v = redis.call('GET', KEYS[1])
+if v then
+  local state, exp, owner = string.match(v, '^(%a)|(%d+)|(.*)$')
+  if exp and tonumber(exp) > tonumber(ARGV[1]) then
+    if state == 'd' then
+      return 'DONE'
+    end
+    if owner ~= ARGV[2] then
+      return 'IN_PROGRESS'
+    end
+  end
+end
+redis.call('SET', KEYS[1], 'c|' .. ARGV[4] .. '|' .. ARGV[2], 'PX', ARGV[3])
+return 'CLAIMED'

@@ -1,0 +1,53 @@
+-- Deletes up to `limit` ready messages of one queue (never delivered, or whose lease ran out), and all
+-- of its delayed messages. In-flight messages are kept.
+-- KEYS: the queue's key set. ARGV: now ms, group, consumer, limit.
+-- Returns {deleted, more} where more is 1 if the limit was reached.
+local now, group, consumer, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local leases, inflight = KEYS[11], KEYS[12]
+local deleted = 0
+-- Leases that ran out.
+local expired = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, limit)
+for _, member in ipairs(expired) do
+  local level = tonumber(string.sub(member, 1, 1))
+  local eid = string.sub(member, 3)
+  redis.pcall('XACK', KEYS[level + 1], group, eid)
+  deleted = deleted + redis.call('XDEL', KEYS[level + 1], eid)
+  redis.call('HDEL', inflight, member)
+  redis.call('ZREM', leases, member)
+end
+-- Never delivered.
+for level = 0, 9 do
+  local stream = KEYS[level + 1]
+  while deleted < limit do
+    local r = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', limit - deleted, 'STREAMS', stream, '>')
+    if type(r) == 'table' and r.err then
+      if string.find(r.err, 'NOGROUP', 1, true) then
+        redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
+        r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', limit - deleted, 'STREAMS', stream, '>')
+      else
+        return redis.error_reply(r.err)
+      end
+    end
+    if not r then
+      break
+    end
+    local ids = {}
+    for _, entry in ipairs(r[1][2]) do
+      ids[#ids + 1] = entry[1]
+    end
+    if #ids == 0 then
+      break
+    end
+    redis.call('XACK', stream, group, unpack(ids))
+    redis.call('XDEL', stream, unpack(ids))
+    deleted = deleted + #ids
+  end
+end
+local more = 0
+if deleted >= limit then
+  more = 1
+end
+-- Delayed.
+deleted = deleted + redis.call('ZCARD', KEYS[13])
+redis.call('DEL', KEYS[13], KEYS[14])
+return {deleted, more}

@@ -1,0 +1,363 @@
+package dev.tasks.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tasks.TaskState;
+import dev.tasks.spi.DeadLetter;
+import dev.tasks.spi.Delivery;
+import dev.tasks.spi.IdempotencyStore.Claim;
+import dev.tasks.spi.LeaderLock.LockLease;
+import dev.tasks.spi.OutboundMessage;
+import dev.tasks.spi.QueueStats;
+import dev.tasks.spi.ResultStore.StoredResult;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.util.JedisClusterCRC16;
+
+/** Behaviour of the Redis broker on a real server, beyond (and before) the shared contract tests. */
+class RedisBrokerTest {
+    private static final Duration LEASE = Duration.ofSeconds(30);
+    private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
+    private String prefix;
+    private RedisBroker broker;
+
+    @BeforeEach
+    void open() {
+        prefix = TestRedis.freshPrefix();
+        broker = TestRedis.broker(prefix, clock);
+    }
+
+    @AfterEach
+    void close() {
+        if (broker != null) {
+            broker.close();
+        }
+        TestRedis.deleteKeys(prefix);
+    }
+
+    private static OutboundMessage msg(String id, String queue, int priority) {
+        return new OutboundMessage(id, queue, priority, null, "{\"id\":\"" + id + "\"}");
+    }
+
+    private List<Delivery> fetch(String queue, int max) {
+        return broker.fetch(List.of(queue), max, LEASE, Duration.ZERO);
+    }
+
+    @Test
+    void delivers_published_messages_once_and_forgets_them_when_acked() {
+        broker.publish(List.of(msg("a", "orders", 0), msg("b", "orders", 0)));
+        List<Delivery> got = fetch("orders", 10);
+        assertThat(got).extracting(Delivery::messageId).containsExactly("a", "b");
+        assertThat(got).extracting(Delivery::deliveryCount).containsOnly(1);
+        assertThat(got.get(0).payload()).isEqualTo("{\"id\":\"a\"}");
+        assertThat(got.get(0).publishedAt()).isEqualTo(clock.instant());
+        assertThat(fetch("orders", 10)).isEmpty();
+        assertThat(broker.stats("orders")).isEqualTo(new QueueStats("orders", 0, 0, 2, 0));
+        broker.ack(got);
+        assertThat(broker.stats("orders")).isEqualTo(new QueueStats("orders", 0, 0, 0, 0));
+        try (RedisClient c = TestRedis.client()) {
+            assertThat(c.xlen(broker.keys("orders").stream(0))).isZero();
+        }
+        clock.advance(LEASE.multipliedBy(2));
+        assertThat(fetch("orders", 10)).isEmpty();
+        assertThat(broker.queues()).containsExactly("orders");
+    }
+
+    @Test
+    void fetches_higher_priorities_first() {
+        broker.publish(List.of(msg("low", "q", 0), msg("mid", "q", 4), msg("high", "q", 9), msg("mid2", "q", 4)));
+        assertThat(fetch("q", 10)).extracting(Delivery::messageId).containsExactly("high", "mid", "mid2", "low");
+    }
+
+    @Test
+    void redelivers_once_per_lease_expiry_with_a_higher_delivery_count() {
+        broker.publish(msg("a", "q", 0));
+        Delivery first = fetch("q", 1).get(0);
+        assertThat(fetch("q", 1)).isEmpty();
+        clock.advance(LEASE.plusSeconds(1));
+        Delivery second = fetch("q", 1).get(0);
+        assertThat(second.messageId()).isEqualTo("a");
+        assertThat(second.deliveryCount()).isEqualTo(2);
+        assertThat(second.receipt()).isNotEqualTo(first.receipt());
+        assertThat(fetch("q", 1)).isEmpty();
+
+        // the stale receipt neither acks nor extends the redelivered message
+        broker.ack(List.of(first));
+        assertThat(broker.extendLeases(List.of(first, second), LEASE)).containsExactly(first.receipt());
+        assertThat(broker.stats("q").inFlight()).isEqualTo(1);
+        broker.ack(List.of(second));
+        assertThat(broker.stats("q").inFlight()).isZero();
+        assertThat(broker.extendLeases(List.of(second), LEASE)).containsExactly(second.receipt());
+    }
+
+    @Test
+    void keeps_each_delivery_lease_on_its_own() {
+        broker.publish(List.of(msg("short", "q", 0), msg("long", "q", 0)));
+        Delivery s = broker.fetch(List.of("q"), 1, Duration.ofSeconds(5), Duration.ZERO).get(0);
+        Delivery l = broker.fetch(List.of("q"), 1, Duration.ofSeconds(60), Duration.ZERO).get(0);
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(broker.extendLeases(List.of(l), Duration.ofSeconds(60))).isEmpty();
+        List<Delivery> again = fetch("q", 10);
+        assertThat(again).extracting(Delivery::messageId).containsExactly(s.messageId());
+    }
+
+    @Test
+    void delays_messages_until_due_and_counts_them_as_delayed() {
+        Instant due = clock.instant().plusSeconds(60);
+        broker.publish(new OutboundMessage("later", "q", 3, due, "p"));
+        assertThat(broker.stats("q")).isEqualTo(new QueueStats("q", 0, 1, 0, 0));
+        assertThat(fetch("q", 1)).isEmpty();
+        clock.advance(Duration.ofSeconds(60));
+        assertThat(broker.stats("q")).isEqualTo(new QueueStats("q", 1, 0, 0, 0));
+        Delivery d = fetch("q", 1).get(0);
+        assertThat(d.messageId()).isEqualTo("later");
+        assertThat(d.publishedAt()).isEqualTo(due);
+    }
+
+    @Test
+    void retry_replaces_the_message_with_the_next_attempt_after_the_delay() {
+        broker.publish(msg("a", "q", 2));
+        Delivery d = fetch("q", 1).get(0);
+        broker.retry(d, "attempt-2", Duration.ofSeconds(10));
+        assertThat(broker.stats("q")).isEqualTo(new QueueStats("q", 0, 1, 0, 0));
+        clock.advance(Duration.ofSeconds(10));
+        Delivery next = fetch("q", 1).get(0);
+        assertThat(next.payload()).isEqualTo("attempt-2");
+        assertThat(next.messageId()).isEqualTo("a");
+        assertThat(next.deliveryCount()).isEqualTo(1);
+        broker.retry(d, "stale", Duration.ZERO);
+        assertThat(fetch("q", 1)).isEmpty();
+    }
+
+    @Test
+    void released_messages_come_back_at_once_with_their_count_kept() {
+        broker.publish(msg("a", "q", 0));
+        Delivery d = fetch("q", 1).get(0);
+        broker.release(List.of(d));
+        Delivery again = fetch("q", 1).get(0);
+        assertThat(again.messageId()).isEqualTo("a");
+        assertThat(again.deliveryCount()).isEqualTo(2);
+        broker.ack(List.of(d));
+        assertThat(broker.stats("q").inFlight()).isEqualTo(1);
+    }
+
+    @Test
+    void dead_letters_keep_reason_count_and_payload_and_can_be_replayed_or_purged() {
+        broker.publish(List.of(msg("a", "q", 7), msg("b", "q", 0)));
+        List<Delivery> ds = fetch("q", 2);
+        broker.deadLetter(ds.get(0), "boom\nsecond line");
+        broker.deadLetter(ds.get(1), "bad");
+        List<DeadLetter> dead = broker.deadLetters("q", 10);
+        assertThat(dead).extracting(DeadLetter::messageId).containsExactly("a", "b");
+        assertThat(dead.get(0).reason()).isEqualTo("boom second line");
+        assertThat(dead.get(0).deliveryCount()).isEqualTo(1);
+        assertThat(dead.get(0).payload()).isEqualTo("{\"id\":\"a\"}");
+        assertThat(dead.get(0).deadAt()).isEqualTo(clock.instant());
+        assertThat(broker.stats("q")).isEqualTo(new QueueStats("q", 0, 0, 0, 2));
+
+        assertThat(broker.replayDeadLetters("q", List.of(dead.get(0).id(), "no-such-id"))).isEqualTo(1);
+        Delivery replayed = fetch("q", 5).get(0);
+        assertThat(replayed.messageId()).isEqualTo("a");
+        assertThat(replayed.deliveryCount()).isEqualTo(1);
+        assertThat(broker.purgeDeadLetters("q")).isEqualTo(1);
+        assertThat(broker.deadLetters("q", 10)).isEmpty();
+    }
+
+    @Test
+    void purge_deletes_ready_and_delayed_but_keeps_in_flight_messages() {
+        broker.publish(List.of(msg("a", "q", 0), msg("b", "q", 5), msg("c", "q", 0)));
+        broker.publish(new OutboundMessage("d", "q", 0, clock.instant().plusSeconds(60), "p"));
+        Delivery inFlight = fetch("q", 1).get(0);
+        assertThat(broker.purge("q")).isEqualTo(3);
+        assertThat(broker.stats("q")).isEqualTo(new QueueStats("q", 0, 0, 1, 0));
+        broker.ack(List.of(inFlight));
+        broker.publish(msg("e", "q", 0));
+        assertThat(fetch("q", 5)).extracting(Delivery::messageId).containsExactly("e");
+    }
+
+    @Test
+    void serves_several_queues_fairly() {
+        List<OutboundMessage> busy = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            busy.add(msg("busy-" + i, "busy", 0));
+        }
+        broker.publish(busy);
+        broker.publish(msg("quiet-0", "quiet", 0));
+        List<Delivery> got = broker.fetch(List.of("busy", "quiet"), 4, LEASE, Duration.ZERO);
+        assertThat(got).hasSize(4);
+        assertThat(got).extracting(Delivery::queue).contains("busy", "quiet");
+    }
+
+    @Test
+    void a_waiting_fetch_wakes_up_when_a_message_is_published() throws Exception {
+        Thread publisher = new Thread(() -> {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            broker.publish(msg("late", "q", 0));
+        }, "test-publisher");
+        publisher.start();
+        long start = System.nanoTime();
+        List<Delivery> got = broker.fetch(List.of("q"), 1, LEASE, Duration.ofSeconds(5));
+        publisher.join();
+        assertThat(got).extracting(Delivery::messageId).containsExactly("late");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void an_interrupted_fetch_returns_empty_with_the_flag_set() {
+        Thread.currentThread().interrupt();
+        try {
+            assertThat(broker.fetch(List.of("q"), 1, LEASE, Duration.ofSeconds(5))).isEmpty();
+            assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    @Test
+    void delivers_foreign_malformed_stream_entries_with_whatever_payload_they_have() {
+        try (RedisClient c = TestRedis.client()) {
+            c.xadd(broker.keys("q").stream(0), StreamEntryID.NEW_ENTRY, Map.of("foo", "bar"));
+            c.xadd(broker.keys("q").stream(0), StreamEntryID.NEW_ENTRY, Map.of("p", "not json", "t", "yesterday"));
+        }
+        broker.publish(msg("good", "q", 0));
+        List<Delivery> got = fetch("q", 10);
+        assertThat(got).hasSize(3);
+        assertThat(got.get(0).messageId()).isNull();
+        assertThat(got.get(0).payload()).isEmpty();
+        assertThat(got.get(1).payload()).isEqualTo("not json");
+        assertThat(got.get(1).publishedAt()).isNull();
+        assertThat(got.get(2).messageId()).isEqualTo("good");
+        broker.deadLetter(got.get(0), "undecodable");
+        broker.deadLetter(got.get(1), "undecodable");
+        assertThat(broker.deadLetters("q", 10)).extracting(DeadLetter::payload).containsExactly("", "not json");
+    }
+
+    @Test
+    void every_key_of_a_queue_shares_one_hash_tag_and_slot() {
+        broker.publish(List.of(msg("a", "orders", 0), msg("b", "orders", 9),
+                new OutboundMessage("c", "orders", 0, clock.instant().plusSeconds(5), "p")));
+        Delivery d = fetch("orders", 1).get(0);
+        broker.deadLetter(d, "x");
+        fetch("orders", 1);
+        try (RedisClient c = TestRedis.client()) {
+            List<String> keys = TestRedis.keys(c, prefix);
+            List<String> queueKeys = keys.stream().filter(k -> !k.equals(prefix + ":queues")).toList();
+            assertThat(queueKeys).isNotEmpty().allSatisfy(k -> assertThat(k).startsWith(prefix + ":{q:orders}:"));
+            assertThat(queueKeys.stream().map(JedisClusterCRC16::getSlot).distinct()).hasSize(1);
+        }
+    }
+
+    @Test
+    void reloads_scripts_after_script_flush() {
+        broker.publish(msg("a", "q", 0));
+        try (RedisClient c = TestRedis.client()) {
+            c.scriptFlush();
+        }
+        Delivery d = fetch("q", 1).get(0);
+        try (RedisClient c = TestRedis.client()) {
+            c.scriptFlush();
+        }
+        broker.ack(List.of(d));
+        try (RedisClient c = TestRedis.client()) {
+            c.scriptFlush();
+        }
+        broker.publish(List.of(msg("b", "q", 0), msg("c", "other", 0)));
+        try (RedisClient c = TestRedis.client()) {
+            c.scriptFlush();
+        }
+        assertThat(broker.fetch(List.of("q", "other"), 10, LEASE, Duration.ZERO)).extracting(Delivery::messageId)
+                .containsExactlyInAnyOrder("b", "c");
+        assertThat(broker.stats("q").inFlight()).isEqualTo(1);
+    }
+
+    @Test
+    void another_consumer_reclaims_messages_of_a_consumer_that_died_without_acking() {
+        broker.publish(List.of(msg("a", "q", 0), msg("b", "q", 0)));
+        List<Delivery> held = fetch("q", 2);
+        assertThat(held).hasSize(2);
+        broker.close();
+        broker = TestRedis.broker(prefix, clock);
+        assertThat(fetch("q", 10)).isEmpty();
+        clock.advance(LEASE.plusMillis(1));
+        List<Delivery> again = fetch("q", 10);
+        assertThat(again).extracting(Delivery::messageId).containsExactlyInAnyOrder("a", "b");
+        assertThat(again).extracting(Delivery::deliveryCount).containsOnly(2);
+        broker.ack(again);
+        assertThat(broker.stats("q")).isEqualTo(new QueueStats("q", 0, 0, 0, 0));
+    }
+
+    @Test
+    void idempotency_keys_have_one_claimant_and_stay_done() {
+        var store = broker.idempotency();
+        assertThat(store.claim("k", "w1", Duration.ofMinutes(1))).isEqualTo(Claim.CLAIMED);
+        assertThat(store.claim("k", "w2", Duration.ofMinutes(1))).isEqualTo(Claim.IN_PROGRESS);
+        assertThat(store.claim("k", "w1", Duration.ofMinutes(1))).isEqualTo(Claim.CLAIMED);
+        assertThat(store.renew("k", "w2", Duration.ofMinutes(1))).isFalse();
+        assertThat(store.renew("k", "w1", Duration.ofMinutes(1))).isTrue();
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(store.claim("k", "w2", Duration.ofMinutes(1))).isEqualTo(Claim.CLAIMED);
+        store.complete("k", "w1", Duration.ofHours(1));
+        assertThat(store.claim("k", "w1", Duration.ofMinutes(1))).isEqualTo(Claim.IN_PROGRESS);
+        store.complete("k", "w2", Duration.ofHours(1));
+        assertThat(store.claim("k", "w3", Duration.ofMinutes(1))).isEqualTo(Claim.DONE);
+        store.release("k", "w2");
+        assertThat(store.claim("k", "w3", Duration.ofMinutes(1))).isEqualTo(Claim.DONE);
+
+        assertThat(store.claim("r", "w1", Duration.ofMinutes(1))).isEqualTo(Claim.CLAIMED);
+        store.release("r", "w2");
+        assertThat(store.claim("r", "w2", Duration.ofMinutes(1))).isEqualTo(Claim.IN_PROGRESS);
+        store.release("r", "w1");
+        assertThat(store.claim("r", "w2", Duration.ofMinutes(1))).isEqualTo(Claim.CLAIMED);
+    }
+
+    @Test
+    void leader_lock_fences_writes_of_an_expired_holder() {
+        var lock = broker.leaderLock();
+        LockLease a = lock.tryAcquire("beat", "a", Duration.ofSeconds(10)).orElseThrow();
+        assertThat(lock.tryAcquire("beat", "b", Duration.ofSeconds(10))).isEmpty();
+        assertThat(lock.tryAcquire("beat", "a", Duration.ofSeconds(10))).contains(a);
+        assertThat(broker.state().putFenced("slot", "1", a)).isTrue();
+        clock.advance(Duration.ofSeconds(11));
+        LockLease b = lock.tryAcquire("beat", "b", Duration.ofSeconds(10)).orElseThrow();
+        assertThat(b.fencingToken()).isGreaterThan(a.fencingToken());
+        assertThat(broker.state().putFenced("slot", "2", a)).isFalse();
+        assertThat(lock.renew(a, Duration.ofSeconds(10))).isFalse();
+        assertThat(broker.state().putFenced("slot", "3", b)).isTrue();
+        assertThat(broker.state().get("slot")).contains("3");
+        lock.release(a);
+        assertThat(lock.renew(b, Duration.ofSeconds(10))).isTrue();
+        lock.release(b);
+        assertThat(broker.state().putFenced("slot", "4", b)).isFalse();
+        LockLease c = lock.tryAcquire("beat", "a", Duration.ofSeconds(10)).orElseThrow();
+        assertThat(c.fencingToken()).isGreaterThan(b.fencingToken());
+    }
+
+    @Test
+    void results_are_kept_for_their_time_to_live() {
+        var results = broker.results();
+        StoredResult r = new StoredResult("t1", "orders.charge", TaskState.SUCCESS, "42", null, clock.instant());
+        results.put(r, Duration.ofMinutes(5));
+        assertThat(results.get("t1")).contains(r);
+        assertThat(results.get("t2")).isEmpty();
+        clock.advance(Duration.ofMinutes(6));
+        assertThat(results.get("t1")).isEmpty();
+    }
+
+    @Test
+    void describe_names_the_server_without_password() {
+        assertThat(broker.describe()).startsWith("redis://").contains(prefix);
+        assertThat(broker.queues()).isEmpty();
+    }
+}

@@ -1,0 +1,125 @@
+package dev.tasks.worker.internal;
+
+import dev.tasks.spi.QueueStats;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * The worker's meters. Counters and timers are tagged by {@code task} and {@code queue}; a message whose
+ * task name cannot be trusted (malformed, or not registered here) is counted under {@value #UNKNOWN_TASK}
+ * so a stream of bad names cannot grow the number of meters without bound.
+ *
+ * <p>Names (Prometheus form in brackets): {@code tasks.received} [tasks_received_total],
+ * {@code tasks.succeeded}, {@code tasks.failed} (runs that threw), {@code tasks.retried},
+ * {@code tasks.dead.lettered} (also tagged {@code reason}), {@code tasks.expired}, {@code tasks.run} (timer
+ * of task bodies) [tasks_run_seconds], {@code tasks.queue.wait} (timer from due to start), gauges
+ * {@code tasks.in.flight}, {@code tasks.stuck.threads} and {@code tasks.queue.depth} (tagged {@code queue}
+ * and {@code state}: ready, delayed, in_flight, dead).
+ */
+final class WorkerMetrics {
+    static final String UNKNOWN_TASK = "unknown";
+
+    private final MeterRegistry registry;
+    private final Map<String, TaskMeters> byTask = new ConcurrentHashMap<>();
+    private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> depths = new ConcurrentHashMap<>();
+    private final List<Meter> gauges = new ArrayList<>();
+
+    WorkerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Registers the worker-wide gauges; removed again by {@link #close()}. */
+    synchronized void registerGauges(Supplier<Number> inFlight, Supplier<Number> stuck, List<String> queues) {
+        gauges.add(Gauge.builder("tasks.in.flight", inFlight).description("tasks running now").strongReference(true)
+                .register(registry));
+        gauges.add(Gauge.builder("tasks.stuck.threads", stuck)
+                .description("threads abandoned past a hard time limit that have not returned")
+                .strongReference(true).register(registry));
+        for (String q : queues) {
+            for (String state : List.of("ready", "delayed", "in_flight", "dead")) {
+                AtomicLong value = new AtomicLong();
+                depths.put(q + "\u0000" + state, value);
+                gauges.add(Gauge.builder("tasks.queue.depth", value, AtomicLong::get).tag("queue", q).tag("state", state)
+                        .description("messages in the queue by state, polled from the broker").strongReference(true)
+                        .register(registry));
+            }
+        }
+    }
+
+    void queueStats(QueueStats s) {
+        set(s.queue(), "ready", s.ready());
+        set(s.queue(), "delayed", s.delayed());
+        set(s.queue(), "in_flight", s.inFlight());
+        set(s.queue(), "dead", s.dead());
+    }
+
+    private void set(String queue, String state, long value) {
+        AtomicLong v = depths.get(queue + "\u0000" + state);
+        if (v != null) {
+            v.set(value);
+        }
+    }
+
+    TaskMeters task(String task, String queue) {
+        return byTask.computeIfAbsent(task + "\u0000" + queue, k -> new TaskMeters(registry, task, queue));
+    }
+
+    void deadLettered(String task, String queue, String reason) {
+        deadLettered.computeIfAbsent(task + "\u0000" + queue + "\u0000" + reason, k -> Counter
+                .builder("tasks.dead.lettered").description("messages moved to the dead letters")
+                .tag("task", task).tag("queue", queue).tag("reason", reason).register(registry)).increment();
+    }
+
+    /** Removes the gauges (they refer to this worker's state); counters and timers stay. */
+    synchronized void close() {
+        for (Meter m : gauges) {
+            registry.remove(m);
+        }
+        gauges.clear();
+    }
+
+    /** The meters of one task on one queue. */
+    static final class TaskMeters {
+        final Counter received;
+        final Counter succeeded;
+        final Counter failed;
+        final Counter retried;
+        final Counter expired;
+        final Timer run;
+        final Timer queueWait;
+
+        TaskMeters(MeterRegistry r, String task, String queue) {
+            received = counter(r, "tasks.received", "messages taken from the queue", task, queue);
+            succeeded = counter(r, "tasks.succeeded", "runs that returned normally", task, queue);
+            failed = counter(r, "tasks.failed", "runs that threw or passed their hard time limit", task, queue);
+            retried = counter(r, "tasks.retried", "retries scheduled", task, queue);
+            expired = counter(r, "tasks.expired", "messages dropped because they expired", task, queue);
+            run = Timer.builder("tasks.run").description("time spent in task bodies").tag("task", task)
+                    .tag("queue", queue).register(r);
+            queueWait = Timer.builder("tasks.queue.wait").description("time from due to start").tag("task", task)
+                    .tag("queue", queue).register(r);
+        }
+
+        void recordWait(Duration wait) {
+            if (!wait.isNegative()) {
+                queueWait.record(wait.toNanos(), TimeUnit.NANOSECONDS);
+            }
+        }
+
+        private static Counter counter(MeterRegistry r, String name, String description, String task, String queue) {
+            return Counter.builder(name).description(description).tag("task", task).tag("queue", queue).register(r);
+        }
+    }
+}

@@ -1,0 +1,542 @@
+package dev.tasks.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.tasks.TaskRegistry;
+import dev.tasks.TaskState;
+import dev.tasks.message.Envelope;
+import dev.tasks.message.EnvelopeCodec;
+import dev.tasks.spi.Broker;
+import dev.tasks.spi.DeadLetter;
+import dev.tasks.spi.Delivery;
+import dev.tasks.spi.OutboundMessage;
+import dev.tasks.spi.QueueStats;
+import dev.tasks.spi.ResultStore.StoredResult;
+import dev.tasks.worker.internal.DefaultWorker;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import dev.tasks.worker.cli.CliFixtureProvider;
+import dev.tasks.worker.cli.TasksCli;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The worker's behaviour against a real broker. Subclass it per broker (the class is in this module's
+ * test-jar) and implement {@link #createBroker()}; every test uses its own queue, so subclasses may share
+ * one backend between tests.
+ */
+public abstract class WorkerContractTest {
+
+    protected static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    protected Broker broker;
+    protected Recorder rec;
+    protected TaskRegistry registry;
+    protected String queue;
+    protected SimpleMeterRegistry meters;
+    private final List<Worker> workers = new ArrayList<>();
+    private final EnvelopeCodec codec = EnvelopeCodec.json();
+
+    /** A broker for one test; closed after it by {@link #closeBroker}. */
+    protected abstract Broker createBroker();
+
+    /**
+     * Settings (as in {@code tasks.properties}: {@code tasks.broker.url}, broker options) with which another
+     * JVM reaches this test's broker and data; empty when the broker is private to this JVM, which skips
+     * {@link #a_worker_process_stopped_by_sigterm_finishes_its_task_and_loses_nothing}.
+     */
+    protected Map<String, String> settingsForOtherProcesses() {
+        return Map.of();
+    }
+
+    /** Closes the test's broker (override to also drop the test's data). */
+    protected void closeBroker(Broker broker) {
+        broker.close();
+    }
+
+    @BeforeEach
+    void setUpWorkerContract() {
+        broker = createBroker();
+        rec = new Recorder();
+        registry = TaskRegistry.builder().register(WorkerTestTasks.class, new WorkerTestTasksImpl(rec)).build();
+        queue = "wt-" + UUID.randomUUID().toString().substring(0, 8);
+        meters = new SimpleMeterRegistry();
+    }
+
+    @AfterEach
+    void tearDownWorkerContract() {
+        rec.spinning = false;
+        for (Worker w : workers) {
+            w.stopNow();
+        }
+        closeBroker(broker);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    protected Worker.Builder workerBuilder() {
+        return Worker.builder().broker(broker).registry(registry).queues(queue).concurrency(2)
+                .fetchWait(Duration.ofMillis(50)).meterRegistry(meters).shutdownGrace(Duration.ofSeconds(5))
+                .busyKeyRetryDelay(Duration.ofMillis(20));
+    }
+
+    protected Worker start(Worker.Builder builder) {
+        Worker w = builder.build();
+        workers.add(w);
+        w.start();
+        return w;
+    }
+
+    protected Envelope.Builder envelope(String task, Object... args) {
+        return Envelope.builder(UUID.randomUUID().toString(), task).args(codec.encodeArgs(args)).queue(queue)
+                .createdAt(Instant.now());
+    }
+
+    protected String enqueue(String task, Object... args) {
+        return publish(envelope(task, args).build());
+    }
+
+    protected String publish(Envelope e) {
+        broker.publish(new OutboundMessage(e.id(), queue, e.priority(), null, codec.encode(e)));
+        return e.id();
+    }
+
+    protected void awaitQueueDrained() {
+        await().atMost(TIMEOUT).untilAsserted(() -> {
+            QueueStats s = broker.stats(queue);
+            assertThat(s.ready() + s.delayed() + s.inFlight()).as("ready+delayed+in-flight of %s", s).isZero();
+        });
+    }
+
+    protected double counter(String name, String task) {
+        Counter c = meters.find(name).tag("task", task).tag("queue", queue).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    protected List<DeadLetter> awaitDeadLetters(int n) {
+        await().atMost(TIMEOUT).until(() -> broker.deadLetters(queue, 100).size() >= n);
+        return broker.deadLetters(queue, 100);
+    }
+
+    protected Optional<StoredResult> result(String id) {
+        return broker.results().get(id);
+    }
+
+    // ------------------------------------------------------------------ success and results
+
+    @Test
+    void runs_a_task_and_acknowledges_it() {
+        start(workerBuilder());
+        enqueue("wt.record", "a");
+        await().atMost(TIMEOUT).until(() -> rec.count("a") == 1);
+        awaitQueueDrained();
+        await().atMost(TIMEOUT).until(() -> counter("tasks.succeeded", "wt.record") == 1);
+        assertThat(counter("tasks.received", "wt.record")).isEqualTo(1);
+        assertThat(meters.find("tasks.run").tag("task", "wt.record").timer().count()).isEqualTo(1);
+        assertThat(meters.find("tasks.queue.wait").tag("task", "wt.record").timer()).isNotNull();
+    }
+
+    @Test
+    void stores_the_json_result_of_a_task_that_returns_a_value() {
+        start(workerBuilder());
+        String id = enqueue("wt.add", 2, 3);
+        await().atMost(TIMEOUT).until(() -> result(id).map(r -> r.state() == TaskState.SUCCESS).orElse(false));
+        StoredResult r = result(id).orElseThrow();
+        assertThat(r.value()).isEqualTo("5");
+        assertThat(r.taskName()).isEqualTo("wt.add");
+    }
+
+    @Test
+    void names_slot_threads_after_the_queue() {
+        start(workerBuilder().concurrency(3));
+        enqueue("wt.threadName", "t");
+        await().atMost(TIMEOUT).until(() -> !rec.events().isEmpty());
+        assertThat(rec.events().get(0)).matches("t:tasks-worker-" + queue + "-\\d+:platform");
+    }
+
+    // ------------------------------------------------------------------ retries
+
+    @Test
+    void retries_a_failing_task_with_backoff_until_it_succeeds() {
+        start(workerBuilder());
+        String id = enqueue("wt.flaky", "f", 2);
+        await().atMost(TIMEOUT).until(() -> counter("tasks.succeeded", "wt.flaky") == 1);
+        assertThat(rec.count("f")).isEqualTo(3);
+        assertThat(rec.events()).containsExactly("f:attempt=0", "f:attempt=1", "f:attempt=2");
+        assertThat(counter("tasks.retried", "wt.flaky")).isEqualTo(2);
+        assertThat(counter("tasks.failed", "wt.flaky")).isEqualTo(2);
+        awaitQueueDrained();
+        assertThat(broker.deadLetters(queue, 10)).isEmpty();
+        assertThat(id).isNotNull();
+    }
+
+    @Test
+    void retries_when_the_task_asks_with_a_countdown() {
+        start(workerBuilder());
+        enqueue("wt.retryWithCountdown", "r", 2, 30L);
+        await().atMost(TIMEOUT).until(() -> counter("tasks.succeeded", "wt.retryWithCountdown") == 1);
+        assertThat(rec.events()).containsExactly("r:attempt=0:left=3", "r:attempt=1:left=2", "r:attempt=2:left=1");
+        assertThat(counter("tasks.retried", "wt.retryWithCountdown")).isEqualTo(2);
+        assertThat(counter("tasks.failed", "wt.retryWithCountdown")).isZero();
+    }
+
+    @Test
+    void dead_letters_a_task_when_its_requested_retries_run_out() {
+        start(workerBuilder());
+        enqueue("wt.retryWithCountdown", "r", 10, 1L);
+        DeadLetter d = awaitDeadLetters(1).get(0);
+        assertThat(rec.count("r")).isEqualTo(4);
+        assertThat(d.reason()).contains("retries exhausted after 4 attempt(s)").contains("retry requested");
+    }
+
+    @Test
+    void dead_letters_a_task_with_the_failure_when_retries_are_exhausted() {
+        start(workerBuilder());
+        String id = enqueue("wt.alwaysFails", "x");
+        DeadLetter d = awaitDeadLetters(1).get(0);
+        assertThat(rec.count("x")).isEqualTo(3);
+        assertThat(d.messageId()).isEqualTo(id);
+        assertThat(d.reason())
+                .contains("retries exhausted after 3 attempt(s)")
+                .contains("java.lang.IllegalStateException: boom x")
+                .contains("at dev.tasks.worker.WorkerTestTasksImpl.alwaysFails")
+                .doesNotContain("\n");
+        Envelope last = EnvelopeCodec.json().decode(d.payload());
+        assertThat(last.attempt()).isEqualTo(2);
+        await().atMost(TIMEOUT).until(() -> result(id).map(r -> r.state() == TaskState.FAILURE).orElse(false));
+        assertThat(result(id).orElseThrow().error()).isEqualTo("java.lang.IllegalStateException: boom x");
+        assertThat(meters.find("tasks.dead.lettered").tag("reason", "retries_exhausted").counter().count()).isEqualTo(1);
+        awaitQueueDrained();
+    }
+
+    @Test
+    void dead_letters_at_once_an_exception_the_policy_does_not_retry() {
+        start(workerBuilder());
+        enqueue("wt.notRetryable", "n");
+        DeadLetter d = awaitDeadLetters(1).get(0);
+        assertThat(rec.count("n")).isEqualTo(1);
+        assertThat(d.reason()).contains("does not retry").contains("IllegalArgumentException: bad input n");
+    }
+
+    @Test
+    void lets_the_envelope_max_retries_override_the_task_setting() {
+        start(workerBuilder());
+        publish(envelope("wt.alwaysFails", "o").maxRetries(0).build());
+        DeadLetter d = awaitDeadLetters(1).get(0);
+        assertThat(rec.count("o")).isEqualTo(1);
+        assertThat(d.reason()).contains("after 1 attempt(s) (maxRetries 0)");
+    }
+
+    // ------------------------------------------------------------------ time limits
+
+    @Test
+    void soft_time_limit_interrupts_a_task_that_cleans_up_and_rethrows_and_fails_it() {
+        start(workerBuilder());
+        enqueue("wt.softLimitReraise", "s");
+        DeadLetter d = awaitDeadLetters(1).get(0);
+        assertThat(rec.events()).containsExactly("s:interrupted:soft=true");
+        assertThat(d.reason()).contains("SoftTimeLimitExceeded: gave up: s");
+    }
+
+    @Test
+    void a_task_that_catches_its_soft_time_limit_and_returns_succeeds() {
+        start(workerBuilder());
+        enqueue("wt.softLimitCatch", "c");
+        await().atMost(TIMEOUT).until(() -> counter("tasks.succeeded", "wt.softLimitCatch") == 1);
+        assertThat(rec.events()).containsExactly("c:cleaned-up:soft=true");
+        awaitQueueDrained();
+        assertThat(broker.deadLetters(queue, 10)).isEmpty();
+    }
+
+    @Test
+    void hard_time_limit_abandons_a_spinning_task_and_replaces_its_slot() {
+        Worker w = start(workerBuilder().concurrency(1).prefetch(0).maxStuckThreads(5));
+        String id = enqueue("wt.spin", "spin");
+        DeadLetter d = awaitDeadLetters(1).get(0);
+        assertThat(d.messageId()).isEqualTo(id);
+        assertThat(d.reason()).contains("TimeLimitExceeded").contains("hard time limit of PT0.3S");
+        assertThat(w.stuckThreads()).isEqualTo(1);
+        assertThat(rec.count("spin")).isEqualTo(1);
+        Gauge stuck = meters.find("tasks.stuck.threads").gauge();
+        assertThat(stuck.value()).isEqualTo(1);
+
+        // the single slot was replaced: a new task still runs while the old thread spins
+        enqueue("wt.record", "after");
+        await().atMost(TIMEOUT).until(() -> rec.count("after") == 1);
+        assertThat(w.state()).isEqualTo(WorkerState.RUNNING);
+
+        rec.spinning = false;
+        await().atMost(TIMEOUT).until(() -> w.stuckThreads() == 0);
+        assertThat(rec.events()).contains("spin:spin-ended");
+        assertThat(broker.deadLetters(queue, 10)).hasSize(1);
+    }
+
+    @Test
+    void stops_itself_when_more_threads_are_stuck_than_allowed() {
+        Worker w = start(workerBuilder().concurrency(1).maxStuckThreads(0));
+        enqueue("wt.spin", "spin");
+        assertThat(w.awaitTermination(TIMEOUT)).isTrue();
+        assertThat(w.termination()).contains(Termination.TOO_MANY_STUCK_THREADS);
+        assertThat(w.stuckThreads()).isEqualTo(1);
+        assertThat(awaitDeadLetters(1).get(0).reason()).contains("TimeLimitExceeded");
+    }
+
+    // ------------------------------------------------------------------ idempotency, expiry, unknown, bad input
+
+    @Test
+    void runs_once_when_many_copies_with_one_idempotency_key_arrive_at_once() {
+        start(workerBuilder().concurrency(8));
+        List<OutboundMessage> copies = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            Envelope e = envelope("wt.slow", "once", 100L).idempotencyKey("key-once").build();
+            copies.add(new OutboundMessage(e.id(), queue, e.priority(), null, codec.encode(e)));
+        }
+        broker.publish(copies);
+        awaitQueueDrained();
+        assertThat(rec.count("once")).isEqualTo(1);
+        assertThat(broker.deadLetters(queue, 10)).isEmpty();
+        assertThat(counter("tasks.succeeded", "wt.slow")).isEqualTo(1);
+    }
+
+    @Test
+    void drops_an_expired_task_without_running_it() {
+        start(workerBuilder());
+        String id = publish(envelope("wt.record", "late").expires(Instant.now().minusSeconds(1)).build());
+        await().atMost(TIMEOUT).until(() -> counter("tasks.expired", "wt.record") == 1);
+        awaitQueueDrained();
+        assertThat(rec.count("late")).isZero();
+        assertThat(result(id).orElseThrow().state()).isEqualTo(TaskState.EXPIRED);
+        assertThat(broker.deadLetters(queue, 10)).isEmpty();
+    }
+
+    @Test
+    void offers_a_task_of_unknown_name_again_during_the_grace_period_then_dead_letters_it() {
+        start(workerBuilder().unknownTaskGrace(Duration.ofMillis(400)).unknownTaskRetryDelay(Duration.ofMillis(50)));
+        String id = enqueue("wt.notDeployedYet", 1);
+        DeadLetter d = awaitDeadLetters(1).get(0);
+        assertThat(d.messageId()).isEqualTo(id);
+        assertThat(d.reason()).contains("unknown task 'wt.notDeployedYet'").contains("grace PT0.4S");
+        Envelope e = EnvelopeCodec.json().decode(d.payload());
+        assertThat(e.headers()).containsKey(DefaultWorker.UNKNOWN_SINCE_HEADER);
+        assertThat(e.attempt()).isZero();
+        assertThat(counter("tasks.received", "unknown")).isGreaterThan(1);
+    }
+
+    @Test
+    void dead_letters_a_malformed_payload_at_once_keeping_it_as_it_was() {
+        start(workerBuilder());
+        broker.publish(new OutboundMessage("raw-1", queue, 0, null, "{not json"));
+        DeadLetter d = awaitDeadLetters(1).get(0);
+        assertThat(d.payload()).isEqualTo("{not json");
+        assertThat(d.reason()).contains("malformed");
+        awaitQueueDrained();
+    }
+
+    @Test
+    void dead_letters_a_task_whose_arguments_do_not_match_at_once() {
+        start(workerBuilder());
+        String id = enqueue("wt.add", "two", 3);
+        DeadLetter d = awaitDeadLetters(1).get(0);
+        assertThat(d.reason()).contains("argument 0 (a) must be int");
+        assertThat(rec.count("add")).isZero();
+        assertThat(result(id).orElseThrow().state()).isEqualTo(TaskState.FAILURE);
+    }
+
+    @Test
+    void dead_letters_a_message_delivered_more_often_than_allowed_as_poison() {
+        enqueue("wt.record", "poison");
+        // two earlier deliveries that never finished (release keeps the delivery count)
+        for (int i = 0; i < 2; i++) {
+            List<Delivery> got = broker.fetch(List.of(queue), 1, Duration.ofMinutes(1), Duration.ofSeconds(1));
+            assertThat(got).hasSize(1);
+            broker.release(got);
+        }
+        start(workerBuilder().maxDeliveries(2));
+        DeadLetter d = awaitDeadLetters(1).get(0);
+        assertThat(d.reason()).contains("delivered 3 times (max 2)");
+        assertThat(rec.count("poison")).isZero();
+    }
+
+    @Test
+    void acknowledges_early_a_task_that_asks_for_it() {
+        start(workerBuilder());
+        enqueue("wt.early", "e");
+        await().atMost(TIMEOUT).until(() -> counter("tasks.succeeded", "wt.early") == 1);
+        assertThat(rec.count("e")).isEqualTo(1);
+        awaitQueueDrained();
+    }
+
+    // ------------------------------------------------------------------ leases and shutdown
+
+    @Test
+    void extends_the_lease_of_a_task_that_runs_longer_than_the_lease() {
+        start(workerBuilder().concurrency(2).lease(Duration.ofSeconds(1)).heartbeatInterval(Duration.ofMillis(200)));
+        enqueue("wt.slow", "long", 2500L);
+        await().atMost(TIMEOUT).until(() -> rec.count("long") == 1);
+        awaitQueueDrained();
+        assertThat(rec.events()).containsExactly("long:started", "long:finished");
+    }
+
+    @Test
+    void warm_shutdown_gives_back_prefetched_tasks_at_once_and_lets_the_running_one_finish() {
+        Worker w = start(workerBuilder().concurrency(1).prefetch(5));
+        enqueue("wt.slow", "running", 600L);
+        await().atMost(TIMEOUT).until(() -> rec.events().contains("running:started"));
+        for (int i = 0; i < 5; i++) {
+            enqueue("wt.record", "waiting-" + i);
+        }
+        await().atMost(TIMEOUT).until(() -> broker.stats(queue).inFlight() == 6);
+        w.stop(Duration.ofSeconds(10));
+        assertThat(w.state()).isEqualTo(WorkerState.TERMINATED);
+        assertThat(w.termination()).contains(Termination.STOPPED);
+        assertThat(rec.events()).contains("running:finished");
+        QueueStats s = broker.stats(queue);
+        assertThat(s.ready()).isEqualTo(5);
+        assertThat(s.inFlight()).isZero();
+        for (int i = 0; i < 5; i++) {
+            assertThat(rec.count("waiting-" + i)).isZero();
+        }
+    }
+
+    @Test
+    void cold_shutdown_gives_back_the_running_task_at_once() {
+        Worker w = start(workerBuilder().concurrency(1));
+        enqueue("wt.slow", "cut", 10_000L);
+        await().atMost(TIMEOUT).until(() -> rec.events().contains("cut:started"));
+        long t0 = System.nanoTime();
+        w.stop(Duration.ZERO);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+        QueueStats s = broker.stats(queue);
+        assertThat(s.ready()).isEqualTo(1);
+        assertThat(s.inFlight()).isZero();
+        assertThat(rec.count("cut")).isZero();
+    }
+
+    @Test
+    void a_cold_stop_cuts_short_a_warm_stop_in_progress_on_another_thread() throws Exception {
+        Worker w = start(workerBuilder().concurrency(1));
+        enqueue("wt.slow", "held", 30_000L);
+        await().atMost(TIMEOUT).until(() -> rec.events().contains("held:started"));
+        Thread warm = new Thread(() -> w.stop(Duration.ofMinutes(1)), "test-warm-stop");
+        warm.start();
+        await().atMost(TIMEOUT).until(() -> w.state() == WorkerState.STOPPING);
+        w.stopNow();
+        warm.join(TIMEOUT.toMillis());
+        assertThat(warm.isAlive()).isFalse();
+        assertThat(w.state()).isEqualTo(WorkerState.TERMINATED);
+        assertThat(broker.stats(queue).ready()).isEqualTo(1);
+    }
+
+    @Test
+    void a_worker_process_stopped_by_sigterm_finishes_its_task_and_loses_nothing(@TempDir Path dir) throws Exception {
+        Map<String, String> settings = settingsForOtherProcesses();
+        Assumptions.assumeFalse(settings.isEmpty(), "the broker is private to this JVM");
+        Properties props = new Properties();
+        props.putAll(settings);
+        Path config = dir.resolve("tasks.properties");
+        try (Writer w = Files.newBufferedWriter(config)) {
+            props.store(w, null);
+        }
+        List<OutboundMessage> messages = new ArrayList<>();
+        Envelope slow = envelope("cli.work", "slow", 1500L).priority(9).build();
+        messages.add(new OutboundMessage(slow.id(), queue, 9, null, codec.encode(slow)));
+        for (int i = 0; i < 5; i++) {
+            Envelope e = envelope("cli.work", "quick-" + i, 0L).build();
+            messages.add(new OutboundMessage(e.id(), queue, 0, null, codec.encode(e)));
+        }
+        broker.publish(messages);
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path log = dir.resolve("worker.log");
+        Process p = new ProcessBuilder(java, "-cp", classpath, "-Dtasks.test.dir=" + dir,
+                TasksCli.class.getName(), "worker", "--config", config.toString(), "-Q", queue, "-c", "1",
+                "--prefetch", "5", "--grace", "30s", "--app", CliFixtureProvider.class.getName())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("slow.started")) || !p.isAlive());
+            assertThat(p.isAlive()).as("worker process is running; log:%n%s", Files.readString(log)).isTrue();
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(40, TimeUnit.SECONDS)).as("worker exited; log:%n%s", Files.readString(log)).isTrue();
+            assertThat(p.exitValue()).as(Files.readString(log)).isZero();
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(dir.resolve("slow.finished")).exists();
+        long quickDone = 0;
+        for (int i = 0; i < 5; i++) {
+            if (Files.exists(dir.resolve("quick-" + i + ".finished"))) {
+                quickDone++;
+            }
+        }
+        QueueStats s = broker.stats(queue);
+        assertThat(s.inFlight()).as("%s", s).isZero();
+        assertThat(s.ready() + quickDone).as("quick tasks run (%s) + given back (%s)", quickDone, s).isEqualTo(5);
+        assertThat(broker.deadLetters(queue, 10)).isEmpty();
+    }
+
+    @Test
+    void start_and_stop_are_safe_to_call_twice_and_a_stopped_worker_cannot_restart() {
+        Worker w = start(workerBuilder());
+        w.start();
+        w.stop(Duration.ofSeconds(1));
+        w.stop(Duration.ofSeconds(1));
+        w.close();
+        assertThat(w.state()).isEqualTo(WorkerState.TERMINATED);
+        assertThatThrownBy(w::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("TERMINATED");
+    }
+
+    // ------------------------------------------------------------------ throughput and metrics
+
+    @Test
+    void runs_two_thousand_tasks_on_eight_threads_each_exactly_once() {
+        int n = 2000;
+        List<OutboundMessage> batch = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Envelope e = envelope("wt.record", "m" + i).build();
+            batch.add(new OutboundMessage(e.id(), queue, 0, null, codec.encode(e)));
+            if (batch.size() == 500) {
+                broker.publish(batch);
+                batch = new ArrayList<>();
+            }
+        }
+        if (!batch.isEmpty()) {
+            broker.publish(batch);
+        }
+        start(workerBuilder().concurrency(8).prefetch(16));
+        await().atMost(Duration.ofSeconds(60)).until(() -> counter("tasks.succeeded", "wt.record") == n);
+        awaitQueueDrained();
+        Map<String, AtomicInteger> counts = rec.counts();
+        assertThat(counts).hasSize(n);
+        assertThat(counts.values()).allMatch(c -> c.get() == 1);
+        assertThat(counter("tasks.received", "wt.record")).isEqualTo(n);
+        assertThat(counter("tasks.retried", "wt.record")).isZero();
+    }
+
+    @Test
+    void publishes_in_flight_and_queue_depth_gauges() {
+        start(workerBuilder().statsInterval(Duration.ofMillis(100)));
+        await().atMost(TIMEOUT).until(() -> meters.find("tasks.queue.depth").tag("queue", queue).tag("state", "ready")
+                .gauge() != null);
+        assertThat(meters.find("tasks.in.flight").gauge()).isNotNull();
+        assertThat(meters.find("tasks.queue.depth").tag("queue", queue).gauges()).hasSize(4);
+    }
+}
