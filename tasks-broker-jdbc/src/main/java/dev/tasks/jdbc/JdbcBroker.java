@@ -894,12 +894,16 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
             return;
         }
         wakeUps.signalAll();
+        housekeeping.close();
+        if (listener != null) {
+            listener.stop();
+        }
+        if (ownedPool != null) {
+            // Closing the pool aborts the listener's connection, which ends its wait at once.
+            ownedPool.close();
+        }
         if (listener != null) {
             listener.close();
-        }
-        housekeeping.close();
-        if (ownedPool != null) {
-            ownedPool.close();
         }
         log.info("JDBC broker closed: {}", db.description);
     }

@@ -89,11 +89,15 @@ final class PgListener implements AutoCloseable {
         }
     }
 
+    /** Asks the thread to stop; it does within {@value #POLL_MILLIS} ms, or at once if its connection is closed. */
+    void stop() {
+        running.set(false);
+    }
+
+    /** Stops the thread and waits for it (up to twice the poll time). */
     @Override
     public void close() {
-        if (!running.compareAndSet(true, false)) {
-            return;
-        }
+        stop();
         try {
             thread.join(POLL_MILLIS * 2L);
         } catch (InterruptedException e) {
