@@ -46,14 +46,17 @@ final class Demo {
     }
 
     int run() throws InterruptedException {
-        TasksConfig config = TasksConfig.load();
+        return run(TasksConfig.load(), Shop.database());
+    }
+
+    /** Runs the demo on the broker of {@code config} and the shop tables of {@code db}; returns the exit code. */
+    int run(TasksConfig config, ShopDatabase db) throws InterruptedException {
         Clock clock = Clock.systemUTC();
         out.println("tasks demo: a shop placing " + orders + " orders");
         out.println("  broker:   " + BrokerSettings.redact(config.brokerUrl()));
         out.println("  shop db:  " + BrokerSettings.redact(Shop.shopDatabaseUrl(config)));
         out.println();
         MeterRegistry meters = new SimpleMeterRegistry();
-        ShopDatabase db = Shop.database();
         try (Broker broker = Brokers.open(config.brokerSettings(clock))) {
             db.clear();
             for (String q : QUEUES) {
