@@ -1,5 +1,7 @@
 package dev.tasks.beat;
 
+import dev.tasks.tck.SettableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -33,7 +35,7 @@ class BeatTest {
     private static final Duration WAIT = Duration.ofSeconds(5);
     private static final Duration QUIET = Duration.ofMillis(150);
 
-    private final MutableClock clock = MutableClock.at("2026-05-10T12:00:00Z");
+    private final SettableClock clock = new SettableClock(java.time.Instant.parse("2026-05-10T12:00:00Z"));
     private final InMemoryBroker broker = new InMemoryBroker(clock);
     private final Tasks tasks = Tasks.builder().broker(broker).clock(clock).build();
     private final List<Beat> beats = new ArrayList<>();
