@@ -25,6 +25,7 @@ public final class InvoiceSchedules implements ScheduleProvider {
                 .task(tasks.signature(AnalyticsTasks.class, t -> t.nightlyReport(LocalDate.of(2026, 1, 1))))
                 .cron("30 2 * * *")
                 .zone(ZoneId.of("Europe/Paris"))
+                .queue("analytics_low_priority")
                 .missed(MissedRunPolicy.RUN_ONCE)
                 .build();
         Schedule cleanup = Schedule.builder("analytics-cleanup")
@@ -37,6 +38,7 @@ public final class InvoiceSchedules implements ScheduleProvider {
                 .task("invoices.send", 0L, "billing@example.com")
                 .cron("0 9 * * MON-FRI")
                 .zone(ZoneId.of("America/New_York"))
+                .queue("invoices")
                 .build();
         return List.of(nightlyReport, cleanup, reminders);
     }
