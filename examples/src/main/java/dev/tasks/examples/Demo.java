@@ -158,7 +158,9 @@ final class Demo {
         out.println("  dead letters (inspect with: bin/tasks dlq list -Q <queue>):");
         for (String q : QUEUES) {
             for (DeadLetter d : broker.deadLetters(q, 10)) {
-                out.println("    " + q + ": " + d.reason());
+                String reason = d.reason();
+                int trace = reason.indexOf("; at ");
+                out.println("    " + q + ": " + (trace > 0 ? reason.substring(0, trace) : reason));
             }
         }
     }

@@ -106,7 +106,7 @@ public final class TasksCli implements Runnable {
      * Points logback at the CLI's own configuration (stderr, level from {@code TASKS_LOG_LEVEL}) unless the
      * application brings one.
      */
-    static void configureLogging() {
+    public static void configureLogging() {
         if (System.getProperty("logback.configurationFile") == null
                 && TasksCli.class.getClassLoader().getResource("logback.xml") == null
                 && TasksCli.class.getClassLoader().getResource("logback-test.xml") == null) {
