@@ -393,6 +393,22 @@ class TasksClientTest {
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret"));
     }
 
+    @Test
+    void a_client_from_configuration_opens_its_broker_and_reads_routing_rules(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("tasks.properties"),
+                "tasks.broker.url=memory://config-test\ntasks.routes=analytics.*=analytics_low_priority\n");
+        TasksConfig config = TasksConfig.builder().workingDirectory(dir).environment(Map.of()).build();
+        try (Tasks configured = Tasks.builder().config(config).declare(AnalyticsTasks.class).build()) {
+            TaskHandle h = configured.delay(AnalyticsTasks.class, t -> t.track("x"));
+            assertThat(h.queue()).isEqualTo("analytics_low_priority");
+            assertThat(configured.broker().stats("analytics_low_priority").ready()).isEqualTo(1);
+        }
+        assertThatThrownBy(() -> Tasks.builder().brokerUrl(null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("config(TasksConfig.load())");
+    }
+
     private record FixedContext(String taskId) implements TaskContext {
         @Override public String taskName() { return "p"; }
         @Override public String queue() { return "default"; }

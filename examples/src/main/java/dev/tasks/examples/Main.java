@@ -22,7 +22,14 @@ public final class Main {
                         && System.getenv("NO_COLOR") == null;
                 java.nio.file.Files.createDirectories(java.nio.file.Path.of(".tasks"));
                 DemoLogging.toFile(java.nio.file.Path.of(".tasks", "demo.log"));
-                System.exit(new Demo(System.out, ansi, n).run());
+                int status;
+                try {
+                    status = new Demo(System.out, ansi, n).run();
+                } catch (dev.tasks.TasksException e) {
+                    System.err.println("demo: " + e.getMessage());
+                    status = 1;
+                }
+                System.exit(status);
             }
             case "produce" -> System.exit(Produce.run(rest, System.out, System.err));
             case "worker" -> WorkerMain.main(rest);

@@ -1,6 +1,8 @@
 package dev.tasks.beat.cli;
 
 import dev.tasks.Brokers;
+import dev.tasks.TasksConfig;
+import dev.tasks.routing.Routes;
 import dev.tasks.ConfigurationException;
 import dev.tasks.Tasks;
 import dev.tasks.TasksException;
@@ -10,7 +12,6 @@ import dev.tasks.beat.ScheduleConfig;
 import dev.tasks.beat.ScheduleProvider;
 import dev.tasks.beat.internal.Durations;
 import dev.tasks.spi.Broker;
-import dev.tasks.spi.BrokerSettings;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
@@ -35,7 +36,8 @@ import picocli.CommandLine.Option;
  * <p>Schedules come from {@code --schedule-file} (see {@link ScheduleConfig} for the format), from the
  * {@link ScheduleProvider} classes named by {@code --app}, and from every {@code ScheduleProvider}
  * registered for {@link ServiceLoader}. The broker URL is {@code --broker}, else the environment variable
- * {@value #BROKER_ENV}, else {@link Brokers#DEFAULT_URL}.
+ * {@value #BROKER_ENV}, else {@code tasks.broker.url} in {@code tasks.properties}, else
+ * {@link Brokers#DEFAULT_URL} (see {@link TasksConfig}); routing rules come from {@code tasks.routes}.
  *
  * <p>Exit status: 0 after a clean run or dry run, 1 for bad configuration (one line on stderr naming what
  * is wrong), 2 for bad command-line usage.
@@ -154,9 +156,14 @@ public final class BeatCommand implements Callable<Integer> {
             }
             return CommandLine.ExitCode.OK;
         }
-        String url = brokerUrl != null ? brokerUrl : env.getOrDefault(BROKER_ENV, Brokers.DEFAULT_URL);
-        try (Broker broker = Brokers.open(new BrokerSettings(url, clock, Map.of()));
-                Tasks tasks = Tasks.builder().broker(broker).clock(clock).build()) {
+        TasksConfig.Builder cb = TasksConfig.builder().environment(env);
+        if (brokerUrl != null) {
+            cb.set(TasksConfig.BROKER_URL, brokerUrl);
+        }
+        TasksConfig config = cb.build();
+        Routes routes = Routes.parse(config.get(Routes.PROPERTY).orElse(null));
+        try (Broker broker = Brokers.open(config.brokerSettings(clock));
+                Tasks tasks = Tasks.builder().broker(broker).routes(routes).clock(clock).build()) {
             List<Schedule> schedules = schedules(tasks);
             Beat beat = Beat.builder().tasks(tasks).broker(broker).schedules(schedules).clock(clock).lockTtl(ttl)
                     .lockName(lockName).build();

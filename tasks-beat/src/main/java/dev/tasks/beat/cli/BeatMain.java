@@ -6,6 +6,7 @@ public final class BeatMain {
 
     /** Runs {@link BeatCommand} and exits with its status; a broken installation is one line on stderr too. */
     public static void main(String[] args) {
+        dev.tasks.worker.cli.TasksCli.configureLogging();
         int status;
         try {
             status = BeatCommand.execute(args);

@@ -8,13 +8,14 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
- * The {@code tasks} command: {@code worker}, {@code inspect}, {@code dlq} and {@code purge}. Exit codes are
+ * The {@code tasks} command: {@code worker}, {@code inspect}, {@code dlq}, {@code purge}, {@code migrate}, and
+ * subcommands other modules add through {@link CommandProvider} (e.g. {@code beat}). Exit codes are
  * in {@link ExitCodes}. Errors print one line on stderr, never a stack trace (run with
  * {@code TASKS_LOG_LEVEL=DEBUG} to log it).
  */
 @CommandLine.Command(name = "tasks", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs and inspects tasks of the tasks queue.",
-        subcommands = {WorkerCommand.class, InspectCommand.class, DlqCommand.class, PurgeCommand.class,
+        subcommands = {WorkerCommand.class, InspectCommand.class, DlqCommand.class, PurgeCommand.class, MigrateCommand.class,
             CommandLine.HelpCommand.class})
 public final class TasksCli implements Runnable {
 
@@ -106,7 +107,7 @@ public final class TasksCli implements Runnable {
      * Points logback at the CLI's own configuration (stderr, level from {@code TASKS_LOG_LEVEL}) unless the
      * application brings one.
      */
-    static void configureLogging() {
+    public static void configureLogging() {
         if (System.getProperty("logback.configurationFile") == null
                 && TasksCli.class.getClassLoader().getResource("logback.xml") == null
                 && TasksCli.class.getClassLoader().getResource("logback-test.xml") == null) {
