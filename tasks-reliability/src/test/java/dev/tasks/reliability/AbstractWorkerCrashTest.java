@@ -40,8 +40,8 @@ abstract class AbstractWorkerCrashTest {
     static final Duration HEARTBEAT = LEASE.dividedBy(3);
     static final long TASK_MILLIS = 2;
 
-    /** The broker URL a worker process is given (no password in it). */
-    protected abstract String brokerUrl();
+    /** The command-line arguments with which a worker process reaches the broker (no password in them). */
+    protected abstract List<String> brokerArgs(Path dir) throws Exception;
 
     /** A broker for this JVM (the producer side and the checks). */
     protected abstract Broker openBroker();
@@ -97,8 +97,8 @@ abstract class AbstractWorkerCrashTest {
                 first.close();
             }
             long doneAtKill = runsAtKill.size();
-            log.info("killed the first worker after {} of {} tasks; it held {} leased task(s), latest deadline in {} ms",
-                    doneAtKill, n, held.keys().size(), held.latestDeadlineMillis() - killedAtMillis);
+            log.info("{}: killed the first worker after {} of {} tasks; it held {} leased task(s), latest deadline in {} ms",
+                    getClass().getSimpleName(), doneAtKill, n, held.keys().size(), held.latestDeadlineMillis() - killedAtMillis);
             assertThat(doneAtKill).as("the kill came in the middle of the run").isLessThan(n);
             assertThat(held.keys()).as("the dead worker held tasks").isNotEmpty().hasSizeLessThanOrEqualTo(
                     CONCURRENCY + PREFETCH);
@@ -136,9 +136,9 @@ abstract class AbstractWorkerCrashTest {
                 });
                 long secondReady = TimeUnit.NANOSECONDS.toMillis(firstRunBySecond[0] - second.startedNanos());
                 long redelivered = TimeUnit.NANOSECONDS.toMillis(heldRedone[0] - killedAtNanos);
-                log.info("crash run: {} tasks, {} runs, {} duplicate run(s) {}, {} held at the kill, held tasks all run "
+                log.info("{}: crash run: {} tasks, {} runs, {} duplicate run(s) {}, {} held at the kill, held tasks all run "
                         + "again {} ms after the kill (lease {} ms, heartbeat {} ms, second worker's first run {} ms"
-                        + " after its launch)", n, total, total - n, duplicated, held.keys().size(), redelivered,
+                        + " after its launch)", getClass().getSimpleName(), n, total, total - n, duplicated, held.keys().size(), redelivered,
                         LEASE.toMillis(), HEARTBEAT.toMillis(), secondReady);
                 assertThat(end).hasSize(n);
                 assertThat(duplicated.keySet()).as("only tasks held by the dead worker ran twice")
@@ -158,12 +158,13 @@ abstract class AbstractWorkerCrashTest {
         }
     }
 
-    private WorkerProcess worker(Path dir, String name, String queue, String runLogUrl) {
+    private WorkerProcess worker(Path dir, String name, String queue, String runLogUrl) throws Exception {
+        List<String> args = new ArrayList<>(brokerArgs(dir));
+        args.addAll(List.of("-c", Integer.toString(CONCURRENCY), "--prefetch", Integer.toString(PREFETCH), "--lease",
+                LEASE.toSeconds() + "s", "--grace", "5s", "--worker-id", name));
         return WorkerProcess.builder(dir.resolve(name + ".log"))
                 .systemProperty("rel.runlog", runLogUrl)
-                .worker(queue, "--broker", brokerUrl(), "-c", Integer.toString(CONCURRENCY), "--prefetch",
-                        Integer.toString(PREFETCH), "--lease", LEASE.toSeconds() + "s", "--grace", "5s",
-                        "--worker-id", name)
+                .worker(queue, args.toArray(String[]::new))
                 .start();
     }
 

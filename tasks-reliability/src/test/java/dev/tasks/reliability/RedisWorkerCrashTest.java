@@ -36,8 +36,8 @@ class RedisWorkerCrashTest extends AbstractWorkerCrashTest {
     }
 
     @Override
-    protected String brokerUrl() {
-        return server.url();
+    protected List<String> brokerArgs(Path dir) {
+        return List.of("--broker", server.url());
     }
 
     @Override

@@ -17,10 +17,16 @@ interface RunLog extends AutoCloseable {
     /** Number of distinct keys that ran. */
     long distinct();
 
-    /** Opens the run log named by a URL: {@code redis://host:port?key=<hash key>}. */
+    /**
+     * Opens the run log named by a URL: {@code redis://host:port?key=<hash key>} or
+     * {@code runlog:<jdbc url>|<table>}.
+     */
     static RunLog open(String url) {
         if (url.startsWith("redis://")) {
             return RedisRunLog.open(url);
+        }
+        if (url.startsWith(JdbcRunLog.SCHEME)) {
+            return JdbcRunLog.open(url);
         }
         throw new IllegalArgumentException("no run log for " + url);
     }
