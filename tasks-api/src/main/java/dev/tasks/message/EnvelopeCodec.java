@@ -130,6 +130,11 @@ public final class EnvelopeCodec {
             throw new MessageDecodeException("malformed task message: " + why + " (payload "
                     + abbreviate(payload) + ")", payload, ex);
         }
+        if (e == null) {
+            // Jackson reads the JSON literal null as a null object, not an error.
+            throw new MessageDecodeException("malformed task message: JSON null is not a task message (payload "
+                    + abbreviate(payload) + ")", payload, null);
+        }
         if (e.v() < 1 || e.v() > Envelope.PROTOCOL_VERSION) {
             throw new MessageDecodeException("task message " + e.id() + " has protocol version " + e.v()
                     + ", this worker reads versions 1 to " + Envelope.PROTOCOL_VERSION, payload, null);

@@ -18,7 +18,7 @@ import dev.tasks.spi.QueueStats;
 import dev.tasks.worker.Worker;
 import dev.tasks.worker.WorkerState;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,8 +49,8 @@ import redis.clients.jedis.StreamEntryID;
  * or dead-lettered with a reason. The worker keeps running, never spins, and never loads a class a message
  * names.
  */
-class MaliciousInputProperties {
-    private static final Logger log = LoggerFactory.getLogger(MaliciousInputProperties.class);
+class MaliciousInputPropertyTest {
+    private static final Logger log = LoggerFactory.getLogger(MaliciousInputPropertyTest.class);
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private static final Duration SETTLE = Duration.ofSeconds(20);
 
@@ -112,7 +112,7 @@ class MaliciousInputProperties {
 
     // ------------------------------------------------------------------ entries written into the streams
 
-    @Property(tries = 250)
+    @Property(tries = 200)
     void a_malformed_stream_entry_is_dead_lettered_with_a_reason(@ForAll("malformedEntries") Map<String, String> fields,
             @ForAll("levels") int level) {
         long deadBefore = broker.stats(queue).dead();
@@ -124,12 +124,14 @@ class MaliciousInputProperties {
         assertThat(d.reason()).as("dead letter of %s", fields).isNotBlank();
         assertThat(RelTasksImpl.completed()).isEqualTo(ranBefore);
         if (fields.containsKey("p") && !d.reason().startsWith("unknown task")) {
-            assertThat(d.payload()).as("the payload is kept as it was").isEqualTo(fields.get("p"));
+            // as Redis holds it: UTF-8 of the string (a lone surrogate became '?')
+            String stored = new String(fields.get("p").getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+            assertThat(d.payload()).as("the payload is kept as it was").isEqualTo(stored);
         }
         assertThat(worker.state()).isEqualTo(WorkerState.RUNNING);
     }
 
-    @Property(tries = 300)
+    @Property(tries = 200)
     void any_arguments_for_a_typed_task_either_run_or_are_dead_lettered_with_a_reason(
             @ForAll("typedTaskNames") String task, @ForAll("jsonArgs") ArrayNode args) {
         ObjectNode env = envelope(task, args);
@@ -150,7 +152,7 @@ class MaliciousInputProperties {
 
     // ------------------------------------------------------------------ random values through the client
 
-    @Property(tries = 300)
+    @Property(tries = 200)
     void any_call_through_the_client_is_rejected_with_the_task_name_or_ends_run_or_dead_lettered(
             @ForAll("clientTaskNames") String task, @ForAll("argLists") List<Object> args) {
         long deadBefore = broker.stats(queue).dead();
@@ -180,6 +182,22 @@ class MaliciousInputProperties {
     }
 
     // ------------------------------------------------------------------ examples
+
+    @Example
+    void json_literals_that_are_not_objects_are_dead_lettered_at_once() {
+        // "null" used to decode to a null envelope: the worker failed with a NullPointerException and left
+        // the message leased until its lease ran out, again and again until the poison limit.
+        List<String> payloads = List.of("null", " null ", "0", "true", "\"\"", "[]", "[null]");
+        long deadBefore = broker.stats(queue).dead();
+        for (String p : payloads) {
+            raw.xadd(streamPrefix + 0, StreamEntryID.NEW_ENTRY, Map.of("id", "literal-" + p.strip(), "p", p));
+        }
+        settle().until(() -> broker.stats(queue).dead() == deadBefore + payloads.size());
+        awaitDrained();
+        List<DeadLetter> dead = broker.deadLetters(queue, 100_000);
+        assertThat(dead.subList(dead.size() - payloads.size(), dead.size())).allSatisfy(d ->
+                assertThat(d.reason()).startsWith("malformed task message"));
+    }
 
     @Example
     void no_class_named_by_a_message_is_loaded_or_instantiated() {
@@ -213,13 +231,14 @@ class MaliciousInputProperties {
         }
         settle().until(() -> broker.stats(queue).dead() == deadBefore + 500);
         awaitDrained();
-        long cpu0 = processCpuNanos();
+        ThreadCpu cpu = new ThreadCpu();
         long t0 = System.nanoTime();
         await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
-        long cpuMillis = (processCpuNanos() - cpu0) / 1_000_000;
+        long cpuMillis = cpu.millis(name -> name.startsWith("tasks-worker-" + queue));
         long wallMillis = (System.nanoTime() - t0) / 1_000_000;
-        log.info("idle after 500 malformed entries: {} ms of process CPU in {} ms", cpuMillis, wallMillis);
-        assertThat(cpuMillis).isLessThan(wallMillis / 5);
+        log.info("idle after 500 malformed entries: {} ms of CPU in the worker's threads in {} ms; busiest threads: {}",
+                cpuMillis, wallMillis, cpu.top(5));
+        assertThat(cpuMillis).as("busiest: %s", cpu.top(5)).isLessThan(wallMillis / 10);
         assertThat(worker.state()).isEqualTo(WorkerState.RUNNING);
     }
 
@@ -441,10 +460,5 @@ class MaliciousInputProperties {
 
     private static ConditionFactory settle() {
         return await().atMost(SETTLE).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5));
-    }
-
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
     }
 }
