@@ -226,6 +226,16 @@ class TasksClientTest {
     }
 
     @Test
+    void a_signature_captured_from_an_undeclared_interface_keeps_its_task_settings() {
+        try (Tasks bare = Tasks.builder().broker(broker).build()) {
+            Signature s = bare.signature(OrderTasks.class, t -> t.archive(List.of(1L)));
+            TaskHandle h = bare.send(s);
+            assertThat(h.queue()).isEqualTo("archive");
+        }
+        assertThat(drain("archive").get(0).priority()).isEqualTo(7);
+    }
+
+    @Test
     void task_ids_are_unique_and_time_ordered() {
         List<String> ids = IntStream.range(0, 1000)
                 .mapToObj(i -> tasks.send(Signature.of("x.y")).id()).toList();
