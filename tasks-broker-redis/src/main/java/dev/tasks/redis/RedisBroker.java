@@ -43,6 +43,7 @@ import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XReadParams;
 import redis.clients.jedis.resps.StreamEntry;
 
@@ -942,7 +943,10 @@ public final class RedisBroker implements Broker {
             }
             RedisBroker broker = new RedisBroker(jedis, owns, description, clock, keyPrefix);
             try {
-                broker.guard.run("connection check", true, UnifiedJedis::ping);
+                jedis.ping();
+            } catch (JedisException e) {
+                broker.close();
+                throw startFailure(description, e);
             } catch (RuntimeException e) {
                 broker.close();
                 throw e;
@@ -950,6 +954,28 @@ public final class RedisBroker implements Broker {
             log.info("Redis broker ready: {}, key prefix '{}', pool size {}, timeout {} ms, client name '{}'",
                     description, keyPrefix, poolSize, timeout.toMillis(), clientName);
             return broker;
+        }
+
+        /** Why the first contact failed, in the words a user needs: login refused, TLS not trusted, unreachable. */
+        static BrokerException startFailure(String where, JedisException e) {
+            String message = String.valueOf(e.getMessage());
+            javax.net.ssl.SSLException ssl = null;
+            for (Throwable t = e; t != null && ssl == null; t = t.getCause()) {
+                if (t instanceof javax.net.ssl.SSLException x) {
+                    ssl = x;
+                }
+            }
+            if (message.matches("(?is).*(WRONGPASS|NOAUTH|invalid username-password|invalid password).*")) {
+                return new BrokerException("Redis at " + where + " refused the login (" + message + "); check the user"
+                        + " and password (in the URL, TASKS_BROKER_PASSWORD, TASKS_BROKER_PASSWORD_FILE or"
+                        + " TASKS_REDIS_PASSWORD)", e);
+            }
+            if (ssl != null) {
+                return new BrokerException("TLS handshake with Redis at " + where + " failed (" + ssl.getMessage()
+                        + "); if its certificate is signed by a private CA, add the CA to the Java trust store"
+                        + " (-Djavax.net.ssl.trustStore=...)", e);
+            }
+            return new BrokerException("cannot connect to Redis at " + where + ": " + message, e);
         }
 
         private UnifiedJedis open(RedisUrl u) {

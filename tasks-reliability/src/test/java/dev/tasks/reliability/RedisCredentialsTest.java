@@ -103,6 +103,7 @@ class RedisCredentialsTest {
             for (Throwable t : new Throwable[] {wrongPassword, wrongInUrl, wrongUser, viaFactory}) {
                 assertThat(t).isInstanceOf(BrokerException.class)
                         .hasMessageContaining("127.0.0.1:" + server.port())
+                        .hasMessageContaining("refused the login")
                         .hasMessageFindingMatch("(?i)WRONGPASS|invalid username-password|auth");
                 Secrets.assertNotIn(t, ALL);
             }

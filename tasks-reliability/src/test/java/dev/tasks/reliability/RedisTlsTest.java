@@ -143,7 +143,8 @@ class RedisTlsTest {
         assertThat(r.exitCode()).as(r.output()).isEqualTo(1);
         org.slf4j.LoggerFactory.getLogger(RedisTlsTest.class).info("untrusted server certificate:\n{}", r.output());
         assertThat(r.output()).contains("rediss://127.0.0.1:" + server.port())
-                .containsPattern("(?i)certificat|PKIX|SSL|handshake");
+                .containsPattern("(?i)certificat|PKIX|SSL|handshake")
+                .contains("add the CA to the Java trust store");
         Secrets.assertNotIn("output", r.output(), PASSWORD);
     }
 
