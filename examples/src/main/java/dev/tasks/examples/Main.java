@@ -31,7 +31,10 @@ public final class Main {
                 }
                 System.exit(status);
             }
-            case "produce" -> System.exit(Produce.run(rest, System.out, System.err));
+            case "produce" -> {
+                TasksCli.configureLogging();
+                System.exit(Produce.run(rest, System.out, System.err));
+            }
             case "worker" -> WorkerMain.main(rest);
             case "beat" -> BeatMain.main(rest);
             case "tasks" -> TasksCli.main(rest);
