@@ -46,7 +46,7 @@ public final class BenchmarkMain {
         report.info("tasks benchmarks: mode=" + options.mode().name().toLowerCase(java.util.Locale.ROOT) + " brokers="
                 + options.only() + " cpus=" + Runtime.getRuntime().availableProcessors() + " java="
                 + System.getProperty("java.version"));
-        if (options.processes()) {
+        if (options.processes() && options.runs("limits")) {
             attempt(report, "jvm", "limits", () -> {
                 Limits.jvm(report);
                 return null;
@@ -73,11 +73,13 @@ public final class BenchmarkMain {
             return;
         }
         try (target) {
-            attempt(report, "redis", "limits", () -> {
-                Limits.redis(report, options.redisUrl(), target.properties().get("tasks.redis.keyPrefix") + ":rb",
-                        options.mode());
-                return null;
-            });
+            if (options.runs("limits")) {
+                attempt(report, "redis", "limits", () -> {
+                    Limits.redis(report, options.redisUrl(), target.properties().get("tasks.redis.keyPrefix") + ":rb",
+                            options.mode());
+                    return null;
+                });
+            }
             new Scenarios(target, report, options).runAll();
         }
     }

@@ -16,6 +16,7 @@ final class Limits {
     static final String REDIS_XADD_P16 = "redis_benchmark_xadd_p16";
     static final String REDIS_XADD_C1 = "redis_benchmark_xadd_c1";
     static final String REDIS_XADD_C1_P50 = "redis_benchmark_xadd_c1_p50";
+    static final String REDIS_XADD_C1_US = "redis_benchmark_xadd_c1_us_per_op";
     static final String REDIS_EVALSHA = "redis_benchmark_evalsha_noop";
     static final String JVM_IDLE_RSS = "jvm_idle_rss";
     static final String JVM_STARTUP = "jvm_startup";
@@ -39,6 +40,8 @@ final class Limits {
         int n1 = Math.max(1_000, n / 10);
         r = bench(concat(base, new String[] {"-n", Integer.toString(n1), "-c", "1"}, xadd));
         report.limit(REDIS_XADD_C1, r[0], "ops/s", "redis-benchmark -n " + n1 + " -c 1 XADD key * f v");
+        report.limit(REDIS_XADD_C1_US, 1e6 / r[0], "us/op", "1 / rate of redis-benchmark -n " + n1
+                + " -c 1 XADD (one round trip, client and server time)");
         report.limit(REDIS_XADD_C1_P50, r[1], "ms", "p50 latency of redis-benchmark -n " + n1 + " -c 1 XADD (one round trip)");
         r = bench(concat(base, new String[] {"-n", Integer.toString(n), "-c", "50"},
                 new String[] {"EVAL", "return 1", "0"}));

@@ -71,6 +71,10 @@ final class RedisTarget implements Target {
         Map<String, String> stats = info("stats");
         out.put("bytes_in", Long.parseLong(stats.getOrDefault("total_net_input_bytes", "0")));
         out.put("bytes_out", Long.parseLong(stats.getOrDefault("total_net_output_bytes", "0")));
+        Map<String, String> cpu = info("cpu");
+        double serverCpu = Double.parseDouble(cpu.getOrDefault("used_cpu_sys", "0"))
+                + Double.parseDouble(cpu.getOrDefault("used_cpu_user", "0"));
+        out.put("server_cpu_micros", Math.round(serverCpu * 1e6));
         out.put("used_memory", Long.parseLong(info("memory").getOrDefault("used_memory", "0")));
         return out;
     }

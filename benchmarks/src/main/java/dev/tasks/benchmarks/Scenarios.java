@@ -42,7 +42,7 @@ final class Scenarios {
     private final Target target;
     private final Report report;
     private final Options.Mode mode;
-    private final boolean processes;
+    private final Options options;
     private final String broker;
     private final TaskRegistry registry = BenchTaskProvider.registry();
     private final EnvelopeCodec codec = EnvelopeCodec.json();
@@ -54,7 +54,7 @@ final class Scenarios {
         this.target = target;
         this.report = report;
         this.mode = options.mode();
-        this.processes = options.processes();
+        this.options = options;
         this.broker = target.name();
         this.producer = target.open();
         this.tasks = Tasks.builder().broker(producer).registry(registry).build();
@@ -70,7 +70,10 @@ final class Scenarios {
             step("storage", this::storage);
             step("scaling_depth", this::scalingDepth);
             step("scaling_queues", this::scalingQueues);
-            if (processes) {
+            if (!options.runs("worker_processes")) {
+                return;
+            }
+            if (options.processes()) {
                 step("worker_processes", this::workerProcesses);
             } else {
                 report.skip(broker, "worker_processes", "--no-processes");
@@ -86,6 +89,9 @@ final class Scenarios {
     }
 
     private void step(String name, Step s) {
+        if (!"warmup".equals(name) && !options.runs(name)) {
+            return;
+        }
         long t0 = System.nanoTime();
         try {
             s.run();
@@ -230,6 +236,11 @@ final class Scenarios {
         double sixteen = fetchAck(q, 16, rounds);
         report.result(broker, "fetch16_ack16_t1", sixteen, "tasks/s", limit, Map.of("rounds", Integer.toString(rounds)));
         target.drop(List.of(q));
+    }
+
+    /** The time of one round trip, in microseconds (a CPU cost per task is compared with it). */
+    private String singleThreadLatency() {
+        return "redis".equals(broker) ? Limits.REDIS_XADD_C1_US : target.latencyLimit();
     }
 
     /** The limit of one connection, one command at a time. */
@@ -513,7 +524,18 @@ final class Scenarios {
     }
 
     private Map<String, Long> counters() {
-        return target.counters().map(Target.ServerCounters::snapshot).orElse(Map.of());
+        Map<String, Long> m = new LinkedHashMap<>(target.counters().map(Target.ServerCounters::snapshot).orElse(Map.of()));
+        m.put("jvm_cpu_nanos", jvmCpuNanos());
+        return m;
+    }
+
+    /** CPU time of this JVM (every thread: producer, worker, driver, GC, JIT). */
+    private static long jvmCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return 0;
     }
 
     /** Server-side cost per task between two snapshots (includes whatever else ran on the server). */
@@ -527,6 +549,12 @@ final class Scenarios {
         report.result(broker, what + "_commands_per_task", (double) d.get("commands") / n, "commands/task",
                 Limits.ONE_COMMAND, Map.of("scripts_per_task", Report.fmt((double) scripts / n), "detail",
                         Report.quote(topCommands(d, n))));
+        report.result(broker, what + "_jvm_cpu_per_task", d.get("jvm_cpu_nanos") / 1000.0 / n, "us/task",
+                singleThreadLatency());
+        if (d.containsKey("server_cpu_micros")) {
+            report.result(broker, what + "_server_cpu_per_task", (double) d.get("server_cpu_micros") / n, "us/task",
+                    singleThreadLatency());
+        }
         report.result(broker, what + "_bytes_in_per_task", (double) d.get("bytes_in") / n, "bytes/task", PAYLOAD_BYTES);
         report.result(broker, what + "_bytes_out_per_task", (double) d.get("bytes_out") / n, "bytes/task", PAYLOAD_BYTES);
     }
