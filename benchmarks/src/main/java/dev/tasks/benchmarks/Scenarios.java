@@ -574,7 +574,7 @@ final class Scenarios {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out waiting for " + what + ": " + counter.get() + " of " + n);
             }
-            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
