@@ -20,7 +20,16 @@ public final class Main {
                 int n = rest.length > 0 ? parseCount(rest[0]) : 60;
                 boolean ansi = System.console() != null && !"dumb".equals(System.getenv("TERM"))
                         && System.getenv("NO_COLOR") == null;
-                System.exit(new Demo(System.out, ansi, n).run());
+                java.nio.file.Files.createDirectories(java.nio.file.Path.of(".tasks"));
+                DemoLogging.toFile(java.nio.file.Path.of(".tasks", "demo.log"));
+                int status;
+                try {
+                    status = new Demo(System.out, ansi, n).run();
+                } catch (dev.tasks.TasksException e) {
+                    System.err.println("demo: " + e.getMessage());
+                    status = 1;
+                }
+                System.exit(status);
             }
             case "produce" -> System.exit(Produce.run(rest, System.out, System.err));
             case "worker" -> WorkerMain.main(rest);

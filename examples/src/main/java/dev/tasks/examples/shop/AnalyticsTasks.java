@@ -19,6 +19,10 @@ public interface AnalyticsTasks {
     @Task(maxRetries = 0, softTimeLimit = "PT2S", timeLimit = "PT10S")
     void nightlyReport(LocalDate day);
 
+    /** Builds the report of the day before, in UTC; what beat runs every night. */
+    @Task(maxRetries = 0, softTimeLimit = "PT2S", timeLimit = "PT10S")
+    void yesterdaysReport();
+
     /** Deletes old tracking rows. */
     @Task(maxRetries = 2)
     void cleanup();

@@ -136,6 +136,11 @@ final class ShopTaskImplementations {
         }
 
         @Override
+        public void yesterdaysReport() {
+            nightlyReport(LocalDate.now(java.time.Clock.systemUTC()).minusDays(1));
+        }
+
+        @Override
         public void cleanup() {
             try (Connection c = db.dataSource().getConnection();
                     PreparedStatement ps = c.prepareStatement(
@@ -150,14 +155,14 @@ final class ShopTaskImplementations {
         private void setReport(LocalDate day, String status) {
             boolean interrupted = Thread.interrupted();
             try (Connection c = db.dataSource().getConnection()) {
-                try (PreparedStatement ps = c.prepareStatement("update shop_reports set status = ? where day = ?")) {
+                try (PreparedStatement ps = c.prepareStatement("update shop_reports set status = ? where report_day = ?")) {
                     ps.setString(1, status);
                     ps.setString(2, day.toString());
                     if (ps.executeUpdate() == 1) {
                         return;
                     }
                 }
-                try (PreparedStatement ps = c.prepareStatement("insert into shop_reports (day, status) values (?, ?)")) {
+                try (PreparedStatement ps = c.prepareStatement("insert into shop_reports (report_day, status) values (?, ?)")) {
                     ps.setString(1, day.toString());
                     ps.setString(2, status);
                     ps.executeUpdate();

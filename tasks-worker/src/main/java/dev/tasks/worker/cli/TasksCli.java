@@ -8,13 +8,14 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
- * The {@code tasks} command: {@code worker}, {@code inspect}, {@code dlq} and {@code purge}. Exit codes are
+ * The {@code tasks} command: {@code worker}, {@code inspect}, {@code dlq}, {@code purge}, {@code migrate}, and
+ * subcommands other modules add through {@link CommandProvider} (e.g. {@code beat}). Exit codes are
  * in {@link ExitCodes}. Errors print one line on stderr, never a stack trace (run with
  * {@code TASKS_LOG_LEVEL=DEBUG} to log it).
  */
 @CommandLine.Command(name = "tasks", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs and inspects tasks of the tasks queue.",
-        subcommands = {WorkerCommand.class, InspectCommand.class, DlqCommand.class, PurgeCommand.class,
+        subcommands = {WorkerCommand.class, InspectCommand.class, DlqCommand.class, PurgeCommand.class, MigrateCommand.class,
             CommandLine.HelpCommand.class})
 public final class TasksCli implements Runnable {
 
@@ -47,6 +48,13 @@ public final class TasksCli implements Runnable {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler(TasksCli::usageError);
         cl.setExecutionExceptionHandler(TasksCli::executionError);
+        for (CommandProvider p : java.util.ServiceLoader.load(CommandProvider.class, TasksCli.class.getClassLoader())) {
+            Object command = p.command();
+            String name = new CommandLine(command).getCommandName();
+            if (!cl.getSubcommands().containsKey(name)) {
+                cl.addSubcommand(name, command);
+            }
+        }
         addFooter(cl);
         return cl;
     }
@@ -63,8 +71,8 @@ public final class TasksCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: worker, inspect, dlq or"
-                + " purge");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: "
+                + String.join(", ", spec.commandLine().getSubcommands().keySet()));
     }
 
     private static int usageError(CommandLine.ParameterException ex, String[] args) {
@@ -99,7 +107,7 @@ public final class TasksCli implements Runnable {
      * Points logback at the CLI's own configuration (stderr, level from {@code TASKS_LOG_LEVEL}) unless the
      * application brings one.
      */
-    static void configureLogging() {
+    public static void configureLogging() {
         if (System.getProperty("logback.configurationFile") == null
                 && TasksCli.class.getClassLoader().getResource("logback.xml") == null
                 && TasksCli.class.getClassLoader().getResource("logback-test.xml") == null) {

@@ -1,0 +1,419 @@
+package dev.tasks.jdbc;
+
+import dev.tasks.BrokerException;
+import dev.tasks.ConfigurationException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates and upgrades the broker's tables: versioned scripts shipped in this jar
+ * ({@code dev/tasks/jdbc/migrations/<dialect>/V<n>__<description>.sql}), recorded in the
+ * {@code <prefix>schema_version} table. The {@code tasks migrate} command and {@link JdbcBroker} (when
+ * {@code jdbc.autoMigrate} is on, the default) call it.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li>Safe from several processes at once: on PostgreSQL runs are serialized by an advisory lock, on H2
+ *       by a lease row; each version is applied once.</li>
+ *   <li>Online-safe on PostgreSQL: statements run outside transactions, indexes are built with
+ *       {@code CREATE INDEX CONCURRENTLY} (an invalid index left by an interrupted build is dropped and
+ *       rebuilt), and scripts only add tables, columns and indexes, so running workers keep working.</li>
+ *   <li>Refuses a database whose schema is newer than this code knows, with a {@link ConfigurationException}
+ *       saying so, instead of running against tables it does not understand.</li>
+ * </ul>
+ * Instances are immutable and thread-safe.
+ */
+public final class JdbcMigrations {
+    private static final Logger log = LoggerFactory.getLogger(JdbcMigrations.class);
+
+    /** The newest schema version this code knows (and {@link #migrate()} installs). */
+    public static final int LATEST_VERSION = 1;
+
+    private static final List<String> SCRIPTS = List.of("V1__create_tables.sql");
+    private static final Duration LOCK_WAIT = Duration.ofMinutes(5);
+    private static final Duration H2_LOCK_LEASE = Duration.ofMinutes(10);
+    private static final Pattern CONCURRENT_INDEX =
+            Pattern.compile("(?is)^CREATE\\s+INDEX\\s+CONCURRENTLY\\s+IF\\s+NOT\\s+EXISTS\\s+(\\w+)\\s.*");
+
+    private final DataSource dataSource;
+    private final TableNames names;
+    private final Clock clock;
+
+    private JdbcMigrations(DataSource dataSource, TableNames names, Clock clock) {
+        this.dataSource = dataSource;
+        this.names = names;
+        this.clock = clock;
+    }
+
+    /** Starts a migration runner for the database behind {@code dataSource}. */
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(dataSource);
+    }
+
+    static JdbcMigrations of(DataSource dataSource, TableNames names, Clock clock) {
+        return new JdbcMigrations(dataSource, names, clock);
+    }
+
+    /**
+     * What a migration run did.
+     *
+     * @param fromVersion the schema version found (0: no schema)
+     * @param toVersion the schema version left
+     */
+    public record Result(int fromVersion, int toVersion) {
+        /** How many versions were applied by this run. */
+        public int applied() {
+            return toVersion - fromVersion;
+        }
+    }
+
+    /**
+     * Brings the schema to {@link #LATEST_VERSION}, waiting (up to 5 minutes) for a concurrent run in
+     * another process to finish first.
+     *
+     * @throws ConfigurationException if the database holds a newer schema than this code knows
+     * @throws BrokerException if the database fails
+     */
+    public Result migrate() {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(true);
+            Dialect dialect = Dialect.of(c);
+            String owner = UUID.randomUUID().toString();
+            lock(c, dialect, owner);
+            try {
+                createVersionTable(c);
+                int from = readVersion(c);
+                refuseNewer(from);
+                for (int v = from + 1; v <= LATEST_VERSION; v++) {
+                    apply(c, dialect, v);
+                }
+                if (from < LATEST_VERSION) {
+                    log.info("tasks schema {} migrated from version {} to {}", names, from, LATEST_VERSION);
+                }
+                return new Result(from, Math.max(from, LATEST_VERSION));
+            } finally {
+                unlock(c, dialect, owner);
+            }
+        } catch (SQLException e) {
+            throw new BrokerException("migrating the tasks schema " + names + " failed: " + e.getMessage()
+                    + "; the migration can be run again safely", e);
+        }
+    }
+
+    /** The schema version installed (0 if none). */
+    public int currentVersion() {
+        try (Connection c = dataSource.getConnection()) {
+            return tableExists(c, names.prefix + "schema_version") ? readVersion(c) : 0;
+        } catch (SQLException e) {
+            throw new BrokerException("reading the tasks schema version of " + names + " failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks that the schema is exactly the version this code needs, without changing anything.
+     *
+     * @throws ConfigurationException naming the versions and what to do when it is missing, older or newer
+     */
+    public void verify() {
+        int v = currentVersion();
+        refuseNewer(v);
+        if (v < LATEST_VERSION) {
+            throw new ConfigurationException("the tasks schema " + names + " is at version " + v
+                    + " but this tasks-broker-jdbc needs version " + LATEST_VERSION
+                    + "; run 'tasks migrate' or set jdbc.autoMigrate=true");
+        }
+    }
+
+    private void refuseNewer(int version) {
+        if (version > LATEST_VERSION) {
+            throw new ConfigurationException("the tasks schema " + names + " is at version " + version
+                    + " but this tasks-broker-jdbc knows versions up to " + LATEST_VERSION
+                    + "; a newer release migrated this database: upgrade tasks-broker-jdbc to run against it");
+        }
+    }
+
+    private void apply(Connection c, Dialect dialect, int version) throws SQLException {
+        String script = SCRIPTS.get(version - 1);
+        String sql = load(dialect, script);
+        for (String statement : split(sql)) {
+            String s = statement.replace("${t}", names.qualifiedPrefix()).replace("${i}", names.prefix);
+            if (dialect == Dialect.POSTGRESQL) {
+                dropInvalidIndex(c, s);
+            }
+            try (Statement st = c.createStatement()) {
+                st.execute(s);
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + names.schemaVersion
+                + " (version, description, installed_at) VALUES (?, ?, ?)")) {
+            ps.setInt(1, version);
+            ps.setString(2, script);
+            ps.setLong(3, clock.millis());
+            ps.executeUpdate();
+        }
+        log.info("tasks schema {}: applied {}", names, script);
+    }
+
+    /** An interrupted concurrent build leaves an invalid index that IF NOT EXISTS would keep: drop it. */
+    private void dropInvalidIndex(Connection c, String statement) throws SQLException {
+        Matcher m = CONCURRENT_INDEX.matcher(statement.trim());
+        if (!m.matches()) {
+            return;
+        }
+        String index = m.group(1).toLowerCase(java.util.Locale.ROOT);
+        boolean invalid;
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid "
+                + "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE c.relname = ? AND n.nspname = COALESCE(?, current_schema()) AND NOT i.indisvalid")) {
+            ps.setString(1, index);
+            ps.setString(2, names.schema == null ? null : names.schema.toLowerCase(java.util.Locale.ROOT));
+            try (ResultSet rs = ps.executeQuery()) {
+                invalid = rs.next();
+            }
+        }
+        if (invalid) {
+            log.warn("tasks schema {}: dropping invalid index {} left by an interrupted build; rebuilding it", names, index);
+            try (Statement st = c.createStatement()) {
+                st.execute("DROP INDEX CONCURRENTLY IF EXISTS "
+                        + (names.schema == null ? "" : names.schema + ".") + index);
+            }
+        }
+    }
+
+    private void createVersionTable(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS " + names.schemaVersion + " (version INTEGER PRIMARY KEY, "
+                    + "description VARCHAR(200) NOT NULL, installed_at BIGINT NOT NULL)");
+        }
+    }
+
+    private int readVersion(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT MAX(version) FROM " + names.schemaVersion)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private boolean tableExists(Connection c, String table) throws SQLException {
+        DatabaseMetaData md = c.getMetaData();
+        String t = md.storesUpperCaseIdentifiers() ? table.toUpperCase(java.util.Locale.ROOT)
+                : table.toLowerCase(java.util.Locale.ROOT);
+        String schema = names.schema == null ? c.getSchema()
+                : md.storesUpperCaseIdentifiers() ? names.schema.toUpperCase(java.util.Locale.ROOT)
+                : names.schema.toLowerCase(java.util.Locale.ROOT);
+        try (ResultSet rs = md.getTables(null, schema, t, null)) {
+            return rs.next();
+        }
+    }
+
+    // Locking: polled rather than blocking, so that a waiting process holds no snapshot that a concurrent
+    // CREATE INDEX CONCURRENTLY of the lock holder would have to wait for (which would deadlock).
+
+    private void lock(Connection c, Dialect dialect, String owner) throws SQLException {
+        long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+        long pause = 10;
+        if (dialect == Dialect.H2) {
+            bootstrapH2Lock(c);
+        } else if (names.schema != null) {
+            // Needs no lock: CREATE SCHEMA IF NOT EXISTS may still race, hence the retry below.
+            createSchemaQuietly(c);
+        }
+        boolean waitingLogged = false;
+        while (!tryLock(c, dialect, owner)) {
+            if (System.nanoTime() > deadline) {
+                throw new BrokerException("another process has been migrating the tasks schema " + names
+                        + " for over " + LOCK_WAIT.toMinutes() + " minutes; not migrating concurrently");
+            }
+            if (!waitingLogged) {
+                log.info("tasks schema {}: waiting for a migration running in another process", names);
+                waitingLogged = true;
+            }
+            sleep(pause);
+            pause = Math.min(pause * 2, 500);
+        }
+    }
+
+    private boolean tryLock(Connection c, Dialect dialect, String owner) throws SQLException {
+        if (dialect == Dialect.POSTGRESQL) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+                ps.setLong(1, advisoryKey());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getBoolean(1);
+                }
+            }
+        }
+        long now = clock.millis();
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + names.schemaLock
+                + " SET owner = ?, locked_until = ? WHERE id = 1 AND (owner IS NULL OR locked_until < ?)")) {
+            ps.setString(1, owner);
+            ps.setLong(2, now + H2_LOCK_LEASE.toMillis());
+            ps.setLong(3, now);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    private void unlock(Connection c, Dialect dialect, String owner) throws SQLException {
+        if (dialect == Dialect.POSTGRESQL) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                ps.setLong(1, advisoryKey());
+                ps.executeQuery().close();
+            }
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + names.schemaLock
+                + " SET owner = NULL, locked_until = 0 WHERE id = 1 AND owner = ?")) {
+            ps.setString(1, owner);
+            ps.executeUpdate();
+        }
+    }
+
+    private void bootstrapH2Lock(Connection c) throws SQLException {
+        SQLException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try (Statement st = c.createStatement()) {
+                if (names.schema != null) {
+                    st.execute("CREATE SCHEMA IF NOT EXISTS " + names.schema);
+                }
+                st.execute("CREATE TABLE IF NOT EXISTS " + names.schemaLock
+                        + " (id INTEGER PRIMARY KEY, owner VARCHAR(100), locked_until BIGINT NOT NULL)");
+                st.execute("MERGE INTO " + names.schemaLock + " t USING (VALUES 1) s(id) ON t.id = s.id "
+                        + "WHEN NOT MATCHED THEN INSERT (id, owner, locked_until) VALUES (1, NULL, 0)");
+                return;
+            } catch (SQLException e) {
+                // Concurrent DDL or inserts of the same row from another connection: look again.
+                last = e;
+                sleep(20L * (attempt + 1));
+            }
+        }
+        throw last;
+    }
+
+    private void createSchemaQuietly(Connection c) throws SQLException {
+        for (int attempt = 0; ; attempt++) {
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + names.schema);
+                return;
+            } catch (SQLException e) {
+                if (attempt >= 3) {
+                    throw e;
+                }
+                sleep(20L * (attempt + 1));
+            }
+        }
+    }
+
+    private long advisoryKey() {
+        // A stable 64-bit key per schema and prefix, with a fixed tag so it does not clash with others.
+        long h = 0x7461736b735f6d69L; // "tasks_mi"
+        for (char ch : (names.qualifiedPrefix().toLowerCase(java.util.Locale.ROOT)).toCharArray()) {
+            h = h * 31 + ch;
+        }
+        return h;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerException("interrupted while waiting for the tasks schema migration lock", e);
+        }
+    }
+
+    private static String load(Dialect dialect, String script) {
+        String path = "migrations/" + dialect.folder + "/" + script;
+        try (InputStream in = JdbcMigrations.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("migration script " + path + " is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read migration script " + path, e);
+        }
+    }
+
+    /** Splits a script at semicolons that end a line, dropping comment lines. */
+    static List<String> split(String script) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        for (String line : script.split("\\R")) {
+            String trimmed = line.trim();
+            if (trimmed.isEmpty() || trimmed.startsWith("--")) {
+                continue;
+            }
+            if (trimmed.endsWith(";")) {
+                cur.append(trimmed, 0, trimmed.length() - 1);
+                out.add(cur.toString().trim());
+                cur.setLength(0);
+            } else {
+                cur.append(line).append('\n');
+            }
+        }
+        if (!cur.toString().isBlank()) {
+            out.add(cur.toString().trim());
+        }
+        return out;
+    }
+
+    /**
+     * Builds a {@link JdbcMigrations}. Not thread-safe.
+     */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private String schema;
+        private String tablePrefix = TableNames.DEFAULT_PREFIX;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(DataSource dataSource) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        }
+
+        /** The schema holding the tables; default: the connection's current schema. */
+        public Builder schema(String schema) {
+            this.schema = schema;
+            return this;
+        }
+
+        /** The table-name prefix; default {@code tasks_}. */
+        public Builder tablePrefix(String tablePrefix) {
+            this.tablePrefix = Objects.requireNonNull(tablePrefix, "tablePrefix");
+            return this;
+        }
+
+        /** The clock for the recorded installation time; default the system UTC clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Builds the runner.
+         *
+         * @throws ConfigurationException if the schema or prefix is not a plain identifier
+         */
+        public JdbcMigrations build() {
+            return new JdbcMigrations(dataSource, new TableNames(schema, tablePrefix), clock);
+        }
+    }
+}
