@@ -18,6 +18,8 @@ final class Limits {
     static final String REDIS_XADD_C1_P50 = "redis_benchmark_xadd_c1_p50";
     static final String REDIS_XADD_C1_US = "redis_benchmark_xadd_c1_us_per_op";
     static final String REDIS_EVALSHA = "redis_benchmark_evalsha_noop";
+    static final String PG_CLAIM = "pgbench_claim_c8";
+    static final String PG_CLAIM_C1_LATENCY = "pgbench_claim_c1_latency";
     static final String JVM_IDLE_RSS = "jvm_idle_rss";
     static final String JVM_STARTUP = "jvm_startup";
     static final String ONE_COMMAND = "one_command";
@@ -46,6 +48,67 @@ final class Limits {
         r = bench(concat(base, new String[] {"-n", Integer.toString(n), "-c", "50"},
                 new String[] {"EVAL", "return 1", "0"}));
         report.limit(REDIS_EVALSHA, r[0], "ops/s", "redis-benchmark -n " + n + " -c 50 EVAL 'return 1' 0 (a script call)");
+    }
+
+    /**
+     * Runs {@code pgbench} with the classic one-row claim ({@code DELETE ... WHERE id = (SELECT id ... FOR UPDATE
+     * SKIP LOCKED LIMIT 1) RETURNING *}) over a private table of pre-filled rows: with 8 clients (throughput) and
+     * with 1 (latency of one claim).
+     */
+    static void postgres(Report report, String jdbcUrl, Options.Mode mode) throws Exception {
+        URI u = URI.create(jdbcUrl.substring("jdbc:".length()));
+        String host = u.getHost() == null ? "127.0.0.1" : u.getHost();
+        int port = u.getPort() < 0 ? 5432 : u.getPort();
+        String db = u.getPath() == null || u.getPath().length() < 2 ? "postgres" : u.getPath().substring(1);
+        String user = "postgres";
+        if (u.getQuery() != null) {
+            for (String kv : u.getQuery().split("&")) {
+                if (kv.startsWith("user=")) {
+                    user = kv.substring(5);
+                }
+            }
+        }
+        String table = "bench_pgb_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        int rows = mode.pick(2_000, 50_000, 200_000, 200_000);
+        java.nio.file.Path script = java.nio.file.Files.createTempFile("claim", ".sql");
+        java.nio.file.Files.writeString(script, "DELETE FROM " + table + " WHERE id = (SELECT id FROM " + table
+                + " ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING *;\n");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl);
+                java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE " + table + " (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL)");
+            try {
+                String payload = "x".repeat(189);
+                st.execute("INSERT INTO " + table + " (payload) SELECT '" + payload + "' FROM generate_series(1, " + rows
+                        + ")");
+                st.execute("VACUUM ANALYZE " + table);
+                List<String> base = List.of("pgbench", "-n", "-h", host, "-p", Integer.toString(port), "-U", user,
+                        "-f", script.toString());
+                List<String> c8 = new ArrayList<>(base);
+                c8.addAll(List.of("-c", "8", "-j", "2", "-t", Integer.toString(rows / 8), db));
+                double[] r = pgbench(Procs.run(c8, 900));
+                report.limit(PG_CLAIM, r[0], "claims/s", "pgbench -c 8 -t " + rows / 8 + ": DELETE ... WHERE id = (SELECT id"
+                        + " ... FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING * over " + rows + " rows");
+                int n1 = Math.max(1_000, rows / 20);
+                st.execute("INSERT INTO " + table + " (payload) SELECT '" + payload + "' FROM generate_series(1, " + n1 + ")");
+                List<String> c1 = new ArrayList<>(base);
+                c1.addAll(List.of("-c", "1", "-t", Integer.toString(n1), db));
+                r = pgbench(Procs.run(c1, 900));
+                report.limit(PG_CLAIM_C1_LATENCY, r[1], "ms", "average latency of the same claim with pgbench -c 1 -t " + n1);
+            } finally {
+                st.execute("DROP TABLE IF EXISTS " + table);
+                java.nio.file.Files.deleteIfExists(script);
+            }
+        }
+    }
+
+    /** {tps, average latency ms} from pgbench's report. */
+    private static double[] pgbench(String out) throws IOException {
+        java.util.regex.Matcher tps = java.util.regex.Pattern.compile("tps = ([0-9.]+)").matcher(out);
+        java.util.regex.Matcher lat = java.util.regex.Pattern.compile("latency average = ([0-9.]+) ms").matcher(out);
+        if (!tps.find() || !lat.find()) {
+            throw new IOException("pgbench printed no result: " + out.strip());
+        }
+        return new double[] {Double.parseDouble(tps.group(1)), Double.parseDouble(lat.group(1))};
     }
 
     /** Runs one {@code redis-benchmark --csv}; returns {rps, p50 ms}. */

@@ -540,23 +540,29 @@ final class Scenarios {
 
     /** Server-side cost per task between two snapshots (includes whatever else ran on the server). */
     private void cost(String what, Map<String, Long> before, Map<String, Long> after, long n) {
-        if (before.isEmpty() || after.isEmpty() || n == 0) {
+        if (n == 0) {
             return;
         }
         Map<String, Long> d = new LinkedHashMap<>();
         after.forEach((k, v) -> d.put(k, v - before.getOrDefault(k, 0L)));
-        long scripts = d.getOrDefault("cmd_evalsha", 0L) + d.getOrDefault("cmd_eval", 0L);
-        report.result(broker, what + "_commands_per_task", (double) d.get("commands") / n, "commands/task",
-                Limits.ONE_COMMAND, Map.of("scripts_per_task", Report.fmt((double) scripts / n), "detail",
-                        Report.quote(topCommands(d, n))));
-        report.result(broker, what + "_jvm_cpu_per_task", d.get("jvm_cpu_nanos") / 1000.0 / n, "us/task",
+        if (d.containsKey("commands")) {
+            long scripts = d.getOrDefault("cmd_evalsha", 0L) + d.getOrDefault("cmd_eval", 0L);
+            report.result(broker, what + "_commands_per_task", (double) d.get("commands") / n, "commands/task",
+                    Limits.ONE_COMMAND, Map.of("scripts_per_task", Report.fmt((double) scripts / n), "detail",
+                            Report.quote(topCommands(d, n))));
+        }
+        report.result(broker, what + "_jvm_cpu_per_task", d.getOrDefault("jvm_cpu_nanos", 0L) / 1000.0 / n, "us/task",
                 singleThreadLatency());
         if (d.containsKey("server_cpu_micros")) {
             report.result(broker, what + "_server_cpu_per_task", (double) d.get("server_cpu_micros") / n, "us/task",
                     singleThreadLatency());
         }
-        report.result(broker, what + "_bytes_in_per_task", (double) d.get("bytes_in") / n, "bytes/task", PAYLOAD_BYTES);
-        report.result(broker, what + "_bytes_out_per_task", (double) d.get("bytes_out") / n, "bytes/task", PAYLOAD_BYTES);
+        if (d.containsKey("bytes_in")) {
+            report.result(broker, what + "_bytes_in_per_task", (double) d.get("bytes_in") / n, "bytes/task",
+                    PAYLOAD_BYTES);
+            report.result(broker, what + "_bytes_out_per_task", (double) d.get("bytes_out") / n, "bytes/task",
+                    PAYLOAD_BYTES);
+        }
     }
 
     private static String topCommands(Map<String, Long> delta, long n) {
