@@ -20,6 +20,7 @@ final class Limits {
     static final String REDIS_EVALSHA = "redis_benchmark_evalsha_noop";
     static final String PG_CLAIM = "pgbench_claim_c8";
     static final String PG_CLAIM_C1_LATENCY = "pgbench_claim_c1_latency";
+    static final String PG_CLAIM_C1_US = "pgbench_claim_c1_us_per_op";
     static final String JVM_IDLE_RSS = "jvm_idle_rss";
     static final String JVM_STARTUP = "jvm_startup";
     static final String ONE_COMMAND = "one_command";
@@ -94,6 +95,7 @@ final class Limits {
                 c1.addAll(List.of("-c", "1", "-t", Integer.toString(n1), db));
                 r = pgbench(Procs.run(c1, 900));
                 report.limit(PG_CLAIM_C1_LATENCY, r[1], "ms", "average latency of the same claim with pgbench -c 1 -t " + n1);
+                report.limit(PG_CLAIM_C1_US, r[1] * 1000, "us/op", "the same, in microseconds (CPU per task compares with it)");
             } finally {
                 st.execute("DROP TABLE IF EXISTS " + table);
                 java.nio.file.Files.deleteIfExists(script);
