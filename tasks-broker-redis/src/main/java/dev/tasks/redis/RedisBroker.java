@@ -60,7 +60,10 @@ import redis.clients.jedis.resps.StreamEntry;
  * <p>Guarantees:
  * <ul>
  *   <li>Publish: one script per queue and batch of up to {@value #PUBLISH_CHUNK} messages, all batches of
- *       one call in one pipeline; atomic per queue and batch, not across queues.</li>
+ *       one call in one pipeline; atomic per queue and batch, not across queues. Concurrent publish calls
+ *       share round trips (group commit): while one is in flight, the calls that arrive wait and then go
+ *       out together in the next pipeline; each returns when its own messages are written and fails only
+ *       for its own. Acks are coalesced the same way.</li>
  *   <li>Fetch: one script call per queue and poll ({@code XREADGROUP COUNT n} inside it) that also moves
  *       due delayed messages to their streams and redelivers messages whose lease ran out, and records
  *       each delivery's own lease deadline atomically with the read, so a crash cannot lose a message
@@ -121,6 +124,10 @@ public final class RedisBroker implements Broker {
     static final int REPLAY_CHUNK = 1000;
     static final int PURGE_CHUNK = 5000;
     static final long MAX_BLOCK_MILLIS = 500;
+    /** Most messages one group-commit batch of publishes carries (a larger single call goes alone). */
+    static final int GROUP_PUBLISH_MAX = 2000;
+    /** Most deliveries one group-commit batch of acks carries (a larger single call goes alone). */
+    static final int GROUP_ACK_MAX = 2000;
 
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
 
@@ -150,6 +157,8 @@ public final class RedisBroker implements Broker {
     private final RedisLeaderLock leaderLock;
     private final RedisStateStore state;
     private final RedisResultStore results;
+    private final GroupCommit<PublishRequest> publishes = new GroupCommit<>(this::sendPublishes, GROUP_PUBLISH_MAX);
+    private final GroupCommit<AckRequest> acks = new GroupCommit<>(this::sendAcks, GROUP_ACK_MAX);
 
     private RedisBroker(UnifiedJedis jedis, boolean ownsClient, String description, Clock clock, String keyPrefix) {
         this.guard = new ConnectionGuard(jedis, description);
@@ -187,6 +196,12 @@ public final class RedisBroker implements Broker {
 
     // ---------------------------------------------------------------- publish
 
+    /**
+     * Publishes the messages. Concurrent calls are coalesced (group commit): a call that finds another
+     * publish in flight waits for it, then goes out together with the other calls that waited, in one
+     * pipeline (each call keeps its own script calls, so it stays atomic per queue and chunk and fails
+     * alone). Every call returns only after its own messages were written, and throws only for its own.
+     */
     @Override
     public void publish(List<OutboundMessage> messages) {
         Objects.requireNonNull(messages, "messages");
@@ -220,8 +235,37 @@ public final class RedisBroker implements Broker {
                 calls.add(new ScriptCall(PUBLISH, k.all(), args));
             }
         }
-        guard.run("publish of " + messages.size() + " message(s) to " + byQueue.keySet(), false,
-                j -> ScriptCall.runAll(j, calls));
+        publishes.submit(new PublishRequest(messages.size(), byQueue.keySet(), calls), messages.size());
+    }
+
+    /** One caller's publish: its script calls, sent in a group-commit batch. */
+    private record PublishRequest(int count, Set<String> queues, List<ScriptCall> calls) {}
+
+    private List<RuntimeException> sendPublishes(List<PublishRequest> batch) {
+        List<ScriptCall> all = new ArrayList<>();
+        int total = 0;
+        Set<String> queues = new LinkedHashSet<>();
+        for (PublishRequest r : batch) {
+            all.addAll(r.calls());
+            total += r.count();
+            queues.addAll(r.queues());
+        }
+        String what = batch.size() == 1 ? "publish of " + total + " message(s) to " + queues
+                : "publish of " + total + " message(s) from " + batch.size() + " concurrent calls to " + queues;
+        List<Object> replies = guard.run(what, false, j -> ScriptCall.runEach(j, all));
+        List<RuntimeException> outcomes = new ArrayList<>(batch.size());
+        int i = 0;
+        for (PublishRequest r : batch) {
+            RuntimeException failure = null;
+            for (int c = 0; c < r.calls().size(); c++, i++) {
+                if (failure == null && replies.get(i) instanceof RuntimeException e) {
+                    failure = new BrokerException("Redis publish of " + r.count() + " message(s) to " + r.queues()
+                            + " failed on " + guard.where() + ": " + e.getMessage(), e);
+                }
+            }
+            outcomes.add(failure);
+        }
+        return outcomes;
     }
 
     private void register(Collection<String> queues) {
@@ -421,6 +465,12 @@ public final class RedisBroker implements Broker {
 
     // ---------------------------------------------------------------- settle
 
+    /**
+     * Acknowledges the deliveries. Concurrent calls are coalesced (group commit): a call that finds another
+     * ack in flight waits for it, then its receipts go out with those of the other waiting calls, one
+     * script call per queue. Every call returns only after its own deliveries were acknowledged, and throws
+     * only if a script call covering one of its queues failed.
+     */
     @Override
     public void ack(Collection<Delivery> deliveries) {
         Objects.requireNonNull(deliveries, "deliveries");
@@ -429,15 +479,50 @@ public final class RedisBroker implements Broker {
         if (byQueue.isEmpty()) {
             return;
         }
-        List<ScriptCall> calls = new ArrayList<>();
-        byQueue.forEach((q, args) -> {
-            List<String> a = new ArrayList<>(args.size() + 1);
-            a.add(GROUP);
-            a.addAll(args);
-            calls.add(new ScriptCall(ACK, keys(q).all(), a));
-        });
-        guard.run("ack of " + deliveries.size() + " message(s) on " + byQueue.keySet(), true,
-                j -> ScriptCall.runAll(j, calls));
+        acks.submit(new AckRequest(deliveries.size(), byQueue), deliveries.size());
+    }
+
+    /** One caller's ack: (member, token) pairs by queue. */
+    private record AckRequest(int count, Map<String, List<String>> byQueue) {}
+
+    private List<RuntimeException> sendAcks(List<AckRequest> batch) {
+        Map<String, List<String>> merged = new LinkedHashMap<>();
+        int total = 0;
+        for (AckRequest r : batch) {
+            total += r.count();
+            r.byQueue().forEach((q, args) -> merged.computeIfAbsent(q, x -> {
+                List<String> a = new ArrayList<>(args.size() + 1);
+                a.add(GROUP);
+                return a;
+            }).addAll(args));
+        }
+        List<String> order = new ArrayList<>(merged.keySet());
+        List<ScriptCall> calls = new ArrayList<>(order.size());
+        for (String q : order) {
+            calls.add(new ScriptCall(ACK, keys(q).all(), merged.get(q)));
+        }
+        List<Object> replies = guard.run("ack of " + total + " message(s) on " + merged.keySet(), true,
+                j -> ScriptCall.runEach(j, calls));
+        Map<String, RuntimeException> failed = new HashMap<>();
+        for (int i = 0; i < order.size(); i++) {
+            if (replies.get(i) instanceof RuntimeException e) {
+                failed.put(order.get(i), e);
+            }
+        }
+        List<RuntimeException> outcomes = new ArrayList<>(batch.size());
+        for (AckRequest r : batch) {
+            RuntimeException failure = null;
+            for (String q : r.byQueue().keySet()) {
+                RuntimeException e = failed.get(q);
+                if (e != null) {
+                    failure = new BrokerException("Redis ack of " + r.count() + " message(s) on " + r.byQueue().keySet()
+                            + " failed on " + guard.where() + ": " + e.getMessage(), e);
+                    break;
+                }
+            }
+            outcomes.add(failure);
+        }
+        return outcomes;
     }
 
     @Override
@@ -449,7 +534,7 @@ public final class RedisBroker implements Broker {
         Map<String, List<Delivery>> byQueue = new LinkedHashMap<>();
         for (Delivery d : deliveries) {
             Objects.requireNonNull(d, "deliveries must not contain null");
-            if (Receipt.parse(d.receipt()) == null || !Queues.isValid(d.queue())) {
+            if (Receipt.parse(d.receipt()) == null || !validQueue(d.queue())) {
                 lost.add(d.receipt());
             } else {
                 byQueue.computeIfAbsent(d.queue(), q -> new ArrayList<>()).add(d);
@@ -547,12 +632,12 @@ public final class RedisBroker implements Broker {
     }
 
     /** Groups (member, token) pairs by queue; receipts that are not this broker's are skipped. */
-    private static Map<String, List<String>> receiptArgs(Collection<Delivery> deliveries) {
+    private Map<String, List<String>> receiptArgs(Collection<Delivery> deliveries) {
         Map<String, List<String>> byQueue = new LinkedHashMap<>();
         for (Delivery d : deliveries) {
             Objects.requireNonNull(d, "deliveries must not contain null");
             Receipt r = Receipt.parse(d.receipt());
-            if (r == null || !Queues.isValid(d.queue())) {
+            if (r == null || !validQueue(d.queue())) {
                 log.debug("Ignoring delivery with foreign receipt '{}' on queue {}", d.receipt(), d.queue());
                 continue;
             }
@@ -705,6 +790,11 @@ public final class RedisBroker implements Broker {
             }
         }
         log.info("Redis broker for {} closed", describe());
+    }
+
+    /** Whether a queue name is valid; names this broker has keys for are known to be (no regex per call). */
+    private boolean validQueue(String queue) {
+        return queue != null && (keys.containsKey(queue) || Queues.isValid(queue));
     }
 
     QueueKeys keys(String queue) {

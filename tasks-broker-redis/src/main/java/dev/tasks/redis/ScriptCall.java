@@ -5,6 +5,7 @@ import java.util.List;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /** One script invocation; several are sent in one pipeline by {@link #runAll}. */
 record ScriptCall(LuaScript script, List<String> keys, List<String> args) {
@@ -45,6 +46,51 @@ record ScriptCall(LuaScript script, List<String> keys, List<String> args) {
         }
         if (failure != null) {
             throw failure;
+        }
+        return out;
+    }
+
+    /**
+     * Like {@link #runAll}, but an error reply of one call does not fail the others: each call's reply is
+     * returned in order, or the {@link JedisDataException} the server answered it with. A failure of the
+     * round trip itself (connection) is thrown.
+     */
+    static List<Object> runEach(UnifiedJedis jedis, List<ScriptCall> calls) {
+        if (calls.size() == 1) {
+            ScriptCall c = calls.get(0);
+            Object reply;
+            try {
+                reply = c.script.eval(jedis, c.keys, c.args);
+            } catch (JedisDataException e) {
+                reply = e;
+            }
+            return java.util.Collections.singletonList(reply);
+        }
+        List<Response<Object>> responses = new ArrayList<>(calls.size());
+        try (AbstractPipeline p = jedis.pipelined()) {
+            for (ScriptCall c : calls) {
+                responses.add(p.evalsha(c.script.sha(), c.keys, c.args));
+            }
+            p.sync();
+        }
+        List<Object> out = new ArrayList<>(calls.size());
+        for (int i = 0; i < calls.size(); i++) {
+            Object reply;
+            try {
+                reply = responses.get(i).get();
+            } catch (JedisDataException e) {
+                if (LuaScript.isNoScript(e)) {
+                    ScriptCall c = calls.get(i);
+                    try {
+                        reply = c.script.eval(jedis, c.keys, c.args);
+                    } catch (JedisDataException again) {
+                        reply = again;
+                    }
+                } else {
+                    reply = e;
+                }
+            }
+            out.add(reply);
         }
         return out;
     }

@@ -83,7 +83,8 @@ for level = 9, 0, -1 do
       end
     end
   end
-  if remaining > 0 then
+  -- XLEN is O(1): levels with no entries at all (most of them, usually) cost no read.
+  if remaining > 0 and redis.call('XLEN', stream) > 0 then
     local r = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', remaining, 'STREAMS', stream, '>')
     if type(r) == 'table' and r.err then
       if string.find(r.err, 'NOGROUP', 1, true) then
@@ -133,7 +134,11 @@ wake[1] = nextDue[2] or ''
 local nextLease = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
 wake[2] = nextLease[2] or ''
 for level = 0, 9 do
-  local lastEntry = redis.call('XREVRANGE', KEYS[level + 1], '+', '-', 'COUNT', 1)
-  wake[level + 3] = (lastEntry[1] and lastEntry[1][1]) or '0-0'
+  -- An empty stream: any entry added later is news, so '0-0' needs no lookup.
+  local lastEntry = nil
+  if redis.call('XLEN', KEYS[level + 1]) > 0 then
+    lastEntry = redis.call('XREVRANGE', KEYS[level + 1], '+', '-', 'COUNT', 1)
+  end
+  wake[level + 3] = (lastEntry and lastEntry[1] and lastEntry[1][1]) or '0-0'
 end
 return {{}, wake}

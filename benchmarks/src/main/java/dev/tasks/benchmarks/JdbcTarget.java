@@ -1,0 +1,110 @@
+package dev.tasks.benchmarks;
+
+import dev.tasks.Brokers;
+import dev.tasks.spi.Broker;
+import dev.tasks.spi.BrokerSettings;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** A SQL broker (PostgreSQL or H2) on tables with a fresh prefix per run, dropped at the end. */
+final class JdbcTarget implements Target {
+    private final String name;
+    private final String url;
+    private final String prefix = "bench_" + UUID.randomUUID().toString().substring(0, 8) + "_";
+
+    JdbcTarget(String name, String url) throws SQLException {
+        this.name = name;
+        this.url = url;
+        try (Connection c = DriverManager.getConnection(url)) {
+            c.isValid(5);
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Broker open() {
+        return Brokers.open(new BrokerSettings(url, Clock.systemUTC(), Map.of("jdbc.tablePrefix", prefix)));
+    }
+
+    @Override
+    public Map<String, String> properties() {
+        return Map.of("tasks.broker.url", url, "tasks.jdbc.tablePrefix", prefix);
+    }
+
+    @Override
+    public String throughputLimit() {
+        return "postgres".equals(name) ? Limits.PG_CLAIM : Limits.REDIS_XADD;
+    }
+
+    @Override
+    public String latencyLimit() {
+        return "postgres".equals(name) ? Limits.PG_CLAIM_C1_LATENCY : Limits.REDIS_XADD_C1_P50;
+    }
+
+    /** Bytes of this run's tables (PostgreSQL: {@code pg_total_relation_size}, tables, indexes and TOAST). */
+    @Override
+    public Optional<Long> storedBytes(List<String> queues) {
+        if (!"postgres".equals(name)) {
+            return Optional.empty();
+        }
+        long total = 0;
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            for (String t : tables(c)) {
+                try (ResultSet rs = st.executeQuery("SELECT pg_total_relation_size('" + t + "')")) {
+                    rs.next();
+                    total += rs.getLong(1);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read table sizes: " + e.getMessage(), e);
+        }
+        return Optional.of(total);
+    }
+
+    @Override
+    public void drop(List<String> queues) {
+        try (Broker b = open()) {
+            for (String q : queues) {
+                b.purge(q);
+                b.purgeDeadLetters(q);
+            }
+        }
+    }
+
+    private List<String> tables(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        String pattern = c.getMetaData().storesUpperCaseIdentifiers() ? prefix.toUpperCase(Locale.ROOT) : prefix;
+        try (ResultSet rs = c.getMetaData().getTables(null, null, pattern.replace("_", "\\_") + "%",
+                new String[] {"TABLE"})) {
+            while (rs.next()) {
+                out.add(rs.getString("TABLE_NAME"));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            for (String t : tables(c)) {
+                st.execute("DROP TABLE IF EXISTS " + t + ("postgres".equals(name) ? " CASCADE" : ""));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot drop the benchmark tables " + prefix + "*: " + e.getMessage(), e);
+        }
+    }
+}
