@@ -149,6 +149,7 @@ public final class RedisBroker implements Broker {
     private final RedisLeaderLock leaderLock;
     private final RedisStateStore state;
     private final RedisResultStore results;
+    private final RedisControlStore control;
 
     private RedisBroker(UnifiedJedis jedis, boolean ownsClient, String description, Clock clock, String keyPrefix) {
         this.guard = new ConnectionGuard(jedis, description);
@@ -162,6 +163,7 @@ public final class RedisBroker implements Broker {
         this.leaderLock = new RedisLeaderLock(guard, clock, keyPrefix);
         this.state = new RedisStateStore(guard, clock, keyPrefix);
         this.results = new RedisResultStore(guard, clock, keyPrefix);
+        this.control = new RedisControlStore(guard, clock, keyPrefix);
     }
 
     /** A builder; see {@link Builder}. */
@@ -686,6 +688,12 @@ public final class RedisBroker implements Broker {
         return results;
     }
 
+    @Override
+    public dev.tasks.spi.ControlStore control() {
+        guard.ensureOpen();
+        return control;
+    }
+
     /**
      * Closes the connection pool (unless the client was supplied by the caller). Fetches waiting at that
      * moment return an empty list. Safe to call twice.
@@ -696,6 +704,7 @@ public final class RedisBroker implements Broker {
             return;
         }
         guard.markClosed();
+        results.close();
         if (ownsClient) {
             try {
                 guard.jedis().close();
