@@ -14,7 +14,7 @@ import picocli.CommandLine;
  */
 @CommandLine.Command(name = "tasks", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs and inspects tasks of the tasks queue.",
-        subcommands = {WorkerCommand.class, InspectCommand.class, DlqCommand.class, PurgeCommand.class,
+        subcommands = {WorkerCommand.class, InspectCommand.class, DlqCommand.class, PurgeCommand.class, RevokeCommand.class,
             CommandLine.HelpCommand.class})
 public final class TasksCli implements Runnable {
 
