@@ -205,8 +205,14 @@ public abstract class ControlContractTest {
     void result_await_wakes_when_a_final_result_is_stored() throws Exception {
         String task = id("task");
         broker.results().put(new StoredResult(task, "t", TaskState.STARTED, null, null, Instant.now()), TTL);
-        Future<Optional<StoredResult>> waiting = pool.submit(() -> broker.results().await(task, Duration.ofSeconds(20)));
-        Thread.sleep(300); // let the waiter block first; the put below must wake it
+        java.util.concurrent.atomic.AtomicReference<Thread> waiter = new java.util.concurrent.atomic.AtomicReference<>();
+        Future<Optional<StoredResult>> waiting = pool.submit(() -> {
+            waiter.set(Thread.currentThread());
+            return broker.results().await(task, Duration.ofSeconds(20));
+        });
+        // The put below must wake a waiter that is already blocked.
+        await().atMost(Duration.ofSeconds(5)).until(() -> waiter.get() != null
+                && waiter.get().getState() == Thread.State.TIMED_WAITING);
         long t0 = System.nanoTime();
         broker.results().put(new StoredResult(task, "t", TaskState.SUCCESS, "42", null, Instant.now()), TTL);
 

@@ -82,7 +82,8 @@ public abstract class CanvasContractTest {
     protected Worker startWorker(int concurrency) {
         Worker w = Worker.builder().broker(connect()).registry(registry).queues(queue).concurrency(concurrency)
                 .fetchWait(Duration.ofMillis(100)).lease(Duration.ofSeconds(30))
-                .heartbeatInterval(Duration.ofMillis(200)).shutdownGrace(Duration.ofSeconds(2)).build();
+                .heartbeatInterval(Duration.ofMillis(200)).shutdownGrace(Duration.ofSeconds(2))
+                .busyKeyRetryDelay(Duration.ofMillis(100)).build();
         workers.add(w);
         w.start();
         return w;
@@ -127,11 +128,12 @@ public abstract class CanvasContractTest {
     }
 
     @Test
-    void store_result_attribute_records_the_state_of_a_void_task() {
-        startWorker(1);
+    void void_tasks_are_recorded_only_when_they_ask_or_belong_to_a_workflow() {
+        startWorker(2);
         TaskHandle h = tasks.send(sig(t -> t.mark("x")));
-        // mark() has no storeResult; workflows and storeResult tasks do: check block() via revoke below, and a
-        // group of void tasks here (workflow tasks are always recorded).
+        TaskHandle asks = tasks.send(sig(t -> t.block("recorded")));
+        await().atMost(TIMEOUT).until(() -> asks.state() == TaskState.STARTED);
+        asks.revoke(true);
         WorkflowHandle g = tasks.apply(Workflow.group(sig(t -> t.mark("a")), sig(t -> t.mark("b"))));
         assertThat(g.await(TIMEOUT).state()).isEqualTo(TaskState.SUCCESS);
         assertThat(g.await(TIMEOUT).value()).isEqualTo("[null,null]");
@@ -226,6 +228,38 @@ public abstract class CanvasContractTest {
         // A late duplicate callback would show up here.
         await().pollDelay(Duration.ofMillis(300)).atMost(TIMEOUT).until(() -> true);
         assertThat(impl.sums).hasSize(1);
+    }
+
+    @Test
+    void a_chord_member_delivered_twice_is_counted_once_and_the_callback_runs_once() {
+        // As after a worker died between counting a member and acknowledging it: the member comes again.
+        var json = dev.tasks.message.EnvelopeCodec.json();
+        String chordId = "chord-" + UUID.randomUUID();
+        String callbackId = "cb-" + UUID.randomUUID();
+        var callback = json.mapper().createObjectNode().put("t", "task").put("id", callbackId).put("task", "canvas.sum")
+                .put("queue", queue).put("parent", true);
+        callback.putArray("args");
+        List<dev.tasks.message.Envelope> members = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            var attachment = json.mapper().createObjectNode().put("id", chordId).put("index", i).put("size", 2);
+            attachment.set("callback", callback);
+            members.add(dev.tasks.message.Envelope.builder("m" + i + "-" + UUID.randomUUID(), "canvas.add")
+                    .args(json.encodeArgs(new Object[] {i, 10})).queue(queue).chord(attachment).storeResult(true)
+                    .createdAt(java.time.Instant.now()).build());
+        }
+        List<dev.tasks.spi.OutboundMessage> messages = new ArrayList<>();
+        for (var e : List.of(members.get(0), members.get(0), members.get(1), members.get(1))) {
+            messages.add(new dev.tasks.spi.OutboundMessage(e.id(), queue, 0, null, json.encode(e)));
+        }
+        tasks.broker().publish(messages);
+        startWorker(4);
+
+        assertThat(tasks.handle(callbackId).result(Integer.class, TIMEOUT)).isEqualTo(21);
+        await().atMost(TIMEOUT).until(() -> {
+            var s = tasks.broker().stats(queue);
+            return s.ready() + s.delayed() + s.inFlight() == 0;
+        });
+        assertThat(impl.sums).containsExactly(List.of(10, 11));
     }
 
     // ---------------------------------------------------------------------------------------- revocation

@@ -207,6 +207,9 @@ final class Control {
         }
         requireStore(env);
         JsonNode result = value == null ? NullNode.getInstance() : codec.mapper().valueToTree(value);
+        // Recorded before anything after it starts, so a finished workflow never shows an earlier step unfinished.
+        broker.results().put(new StoredResult(env.id(), env.task(), TaskState.SUCCESS, result.toString(), null,
+                clock.instant()), config.resultTtl());
         Workflows.StartContext ctx = startContext(env);
         List<Envelope> next = new ArrayList<>();
         if (env.link() != null) {
