@@ -104,6 +104,8 @@ public interface Tasks extends AutoCloseable {
     final class Builder {
         private Broker broker;
         private String brokerUrl;
+        private TasksConfig config;
+        private boolean routesSet;
         private final TaskRegistry.Builder registry = TaskRegistry.builder();
         private Routes routes = Routes.none();
         private TransactionSynchronizer transactions = TransactionalDataSource.synchronizer();
@@ -118,13 +120,31 @@ public interface Tasks extends AutoCloseable {
         public Builder broker(Broker broker) {
             this.broker = Objects.requireNonNull(broker, "broker");
             this.brokerUrl = null;
+            this.config = null;
+            return this;
+        }
+
+        /**
+         * Takes the broker and routing rules from configuration: {@link TasksConfig#brokerSettings} (URL,
+         * password, broker options) and {@code tasks.routes} unless {@link #routes(Routes)} is called.
+         * {@link Tasks#close()} closes the broker. Typical: {@code Tasks.builder().config(TasksConfig.load())}.
+         */
+        public Builder config(TasksConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            this.broker = null;
+            this.brokerUrl = null;
             return this;
         }
 
         /** Opens the broker of this URL ({@link Brokers#open(String)}); {@link Tasks#close()} closes it. */
         public Builder brokerUrl(String url) {
-            this.brokerUrl = Objects.requireNonNull(url, "url");
+            if (url == null || url.isBlank()) {
+                throw new IllegalArgumentException("broker URL must not be empty; for configuration with a default,"
+                        + " use config(TasksConfig.load())");
+            }
+            this.brokerUrl = url;
             this.broker = null;
+            this.config = null;
             return this;
         }
 
@@ -145,6 +165,7 @@ public interface Tasks extends AutoCloseable {
         /** Routing rules (default: none). */
         public Builder routes(Routes routes) {
             this.routes = Objects.requireNonNull(routes, "routes");
+            this.routesSet = true;
             return this;
         }
 
@@ -199,14 +220,21 @@ public interface Tasks extends AutoCloseable {
         public Tasks build() {
             Broker b = broker;
             boolean owned = false;
-            if (b == null && brokerUrl != null) {
+            Routes effectiveRoutes = routes;
+            if (config != null) {
+                if (!routesSet) {
+                    effectiveRoutes = Routes.parse(config.get(Routes.PROPERTY).orElse(null));
+                }
+                b = Brokers.open(config.brokerSettings(clock));
+                owned = true;
+            } else if (b == null && brokerUrl != null) {
                 b = Brokers.open(brokerUrl);
                 owned = true;
             }
             if (b == null && !eager) {
                 throw new IllegalStateException("Tasks.builder(): set broker(..) or brokerUrl(..)");
             }
-            return new DefaultTasks(b, owned, registry.build(), routes, transactions, transactionalPublisher,
+            return new DefaultTasks(b, owned, registry.build(), effectiveRoutes, transactions, transactionalPublisher,
                     maxPayloadBytes, clock, eager);
         }
     }

@@ -1,5 +1,6 @@
 package dev.tasks;
 
+import dev.tasks.spi.BrokerFactory;
 import dev.tasks.spi.BrokerSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -165,8 +166,11 @@ public final class TasksConfig {
      * Settings for {@link Brokers#open(BrokerSettings)}: the broker URL with the password merged in when one
      * is configured separately (and the URL carries none), and as options every other setting without its
      * {@code tasks.} prefix. Options from the environment are those whose variable starts with
-     * {@code TASKS_}, named in lower case with {@code _} turned into {@code .} unless a file or explicit
-     * setting gives the exact spelling.
+     * {@code TASKS_}: a variable that is the environment name of an option a broker module declares
+     * ({@link BrokerFactory#optionNames()}), or of a setting in the file or set explicitly, takes that
+     * spelling ({@code TASKS_REDIS_KEY_PREFIX} is {@code redis.keyPrefix}); others are named in lower case
+     * with {@code _} turned into {@code .}. Variables ending in {@code _PASSWORD} or {@code _PASSWORD_FILE}
+     * are never passed as options: the broker that needs one reads it from the environment.
      */
     public BrokerSettings brokerSettings(Clock clock) {
         Map<String, String> options = new TreeMap<>();
@@ -177,7 +181,13 @@ public final class TasksConfig {
         for (String key : explicit.keySet()) {
             envKeys.put(envName(key), key);
         }
+        for (String option : knownBrokerOptions()) {
+            envKeys.putIfAbsent(envName(option), PREFIX + option);
+        }
         environment.forEach((envVar, value) -> {
+            if (envVar.endsWith("_PASSWORD") || envVar.endsWith("_PASSWORD_FILE")) {
+                return; // secrets stay in the environment; the broker that needs one reads it there
+            }
             String key = envKeys.getOrDefault(envVar, PREFIX + envVar.substring(PREFIX.length())
                     .toLowerCase(Locale.ROOT).replace('_', '.'));
             options.put(key, value);
@@ -198,6 +208,15 @@ public final class TasksConfig {
             url = withPassword(url, password.get());
         }
         return new BrokerSettings(url, clock, stripped);
+    }
+
+    /** Option names of every broker module on the class path ({@link BrokerFactory#optionNames()}). */
+    private static java.util.Set<String> knownBrokerOptions() {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (BrokerFactory f : java.util.ServiceLoader.load(BrokerFactory.class, TasksConfig.class.getClassLoader())) {
+            names.addAll(f.optionNames());
+        }
+        return names;
     }
 
     /** The effective settings in one line, passwords masked, with where each came from. */

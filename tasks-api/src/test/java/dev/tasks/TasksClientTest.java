@@ -226,6 +226,16 @@ class TasksClientTest {
     }
 
     @Test
+    void a_signature_captured_from_an_undeclared_interface_keeps_its_task_settings() {
+        try (Tasks bare = Tasks.builder().broker(broker).build()) {
+            Signature s = bare.signature(OrderTasks.class, t -> t.archive(List.of(1L)));
+            TaskHandle h = bare.send(s);
+            assertThat(h.queue()).isEqualTo("archive");
+        }
+        assertThat(drain("archive").get(0).priority()).isEqualTo(7);
+    }
+
+    @Test
     void task_ids_are_unique_and_time_ordered() {
         List<String> ids = IntStream.range(0, 1000)
                 .mapToObj(i -> tasks.send(Signature.of("x.y")).id()).toList();
@@ -391,6 +401,22 @@ class TasksClientTest {
         assertThatThrownBy(() -> Tasks.builder().brokerUrl("redis://user:s3cret@host:6379").build())
                 .isInstanceOf(ConfigurationException.class)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret"));
+    }
+
+    @Test
+    void a_client_from_configuration_opens_its_broker_and_reads_routing_rules(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("tasks.properties"),
+                "tasks.broker.url=memory://config-test\ntasks.routes=analytics.*=analytics_low_priority\n");
+        TasksConfig config = TasksConfig.builder().workingDirectory(dir).environment(Map.of()).build();
+        try (Tasks configured = Tasks.builder().config(config).declare(AnalyticsTasks.class).build()) {
+            TaskHandle h = configured.delay(AnalyticsTasks.class, t -> t.track("x"));
+            assertThat(h.queue()).isEqualTo("analytics_low_priority");
+            assertThat(configured.broker().stats("analytics_low_priority").ready()).isEqualTo(1);
+        }
+        assertThatThrownBy(() -> Tasks.builder().brokerUrl(null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("config(TasksConfig.load())");
     }
 
     private record FixedContext(String taskId) implements TaskContext {

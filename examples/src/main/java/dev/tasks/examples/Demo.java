@@ -46,14 +46,17 @@ final class Demo {
     }
 
     int run() throws InterruptedException {
-        TasksConfig config = TasksConfig.load();
+        return run(TasksConfig.load(), Shop.database());
+    }
+
+    /** Runs the demo on the broker of {@code config} and the shop tables of {@code db}; returns the exit code. */
+    int run(TasksConfig config, ShopDatabase db) throws InterruptedException {
         Clock clock = Clock.systemUTC();
         out.println("tasks demo: a shop placing " + orders + " orders");
         out.println("  broker:   " + BrokerSettings.redact(config.brokerUrl()));
         out.println("  shop db:  " + BrokerSettings.redact(Shop.shopDatabaseUrl(config)));
         out.println();
         MeterRegistry meters = new SimpleMeterRegistry();
-        ShopDatabase db = Shop.database();
         try (Broker broker = Brokers.open(config.brokerSettings(clock))) {
             db.clear();
             for (String q : QUEUES) {
@@ -98,9 +101,10 @@ final class Demo {
         long deadline = started + TIMEOUT.toNanos();
         long lastPlain = 0;
         while (true) {
-            long settled = count(meters, "tasks.succeeded") + count(meters, "tasks.dead.lettered");
+            Counts c = Counts.of(meters);
+            long settled = c.succeeded + c.dead;
             boolean done = settled >= expected;
-            List<String> lines = table(broker, meters, expected, settled, started);
+            List<String> lines = table(broker, c, expected, settled, started);
             if (ansi) {
                 if (drawn > 0) {
                     out.print("\u001b[" + drawn + "F");
@@ -126,7 +130,14 @@ final class Demo {
         }
     }
 
-    private List<String> table(Broker broker, MeterRegistry meters, int expected, long settled, long started) {
+    private record Counts(long succeeded, long retried, long failed, long dead) {
+        static Counts of(MeterRegistry meters) {
+            return new Counts(count(meters, "tasks.succeeded"), count(meters, "tasks.retried"),
+                    count(meters, "tasks.failed"), count(meters, "tasks.dead.lettered"));
+        }
+    }
+
+    private List<String> table(Broker broker, Counts c, int expected, long settled, long started) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "  %-24s %7s %7s %9s %6s%n", "queue", "ready", "delayed", "in-flight", "dead"));
         for (String q : QUEUES) {
@@ -136,9 +147,8 @@ final class Demo {
         int width = 30;
         int filled = (int) Math.min(width, settled * width / Math.max(1, expected));
         sb.append(String.format(Locale.ROOT, "  [%s%s] %d/%d settled  done %d  retried %d  failed %d  dead %d  %.1fs",
-                "#".repeat(filled), ".".repeat(width - filled), settled, expected, count(meters, "tasks.succeeded"),
-                count(meters, "tasks.retried"), count(meters, "tasks.failed"), count(meters, "tasks.dead.lettered"),
-                (System.nanoTime() - started) / 1e9));
+                "#".repeat(filled), ".".repeat(width - filled), settled, expected, c.succeeded, c.retried, c.failed,
+                c.dead, (System.nanoTime() - started) / 1e9));
         return List.of(sb.toString().split("\n"));
     }
 

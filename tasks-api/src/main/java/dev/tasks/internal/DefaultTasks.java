@@ -336,6 +336,14 @@ public final class DefaultTasks implements Tasks {
 
     private Invocation resolve(Signature s) {
         TaskDefinition d = registry.find(s.taskName()).orElse(null);
+        if (d == null) {
+            for (TaskRegistry r : undeclared.values()) {
+                d = r.find(s.taskName()).orElse(null);
+                if (d != null) {
+                    break;
+                }
+            }
+        }
         return new Invocation(d == null ? s.taskName() : d.name(), d, s.args().toArray());
     }
 

@@ -3,6 +3,7 @@ package dev.tasks.message;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
@@ -29,7 +30,8 @@ import java.nio.charset.StandardCharsets;
  * Java serialization and no Jackson default typing, so a message cannot name a class to instantiate.
  * Records, {@code Optional}, {@code java.time} values, collections and {@code BigDecimal} round-trip
  * exactly. Scalars are not coerced ({@code "42"} is not an {@code int}), so a type mismatch is an error,
- * not a silent conversion. Nesting deeper than {@value #MAX_NESTING_DEPTH} levels is refused.
+ * not a silent conversion. Nesting deeper than {@value #MAX_NESTING_DEPTH} levels is refused when
+ * reading and when writing, so a producer cannot encode a message that no worker can read.
  */
 public final class EnvelopeCodec {
 
@@ -63,6 +65,8 @@ public final class EnvelopeCodec {
                 .build();
         m.getFactory().setStreamReadConstraints(
                 StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
+        m.getFactory().setStreamWriteConstraints(
+                StreamWriteConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
         this.mapper = m;
         // Absent numeric envelope fields (attempt, priority) default to 0; arguments stay strict.
         this.envelopeReader = m.readerFor(Envelope.class).without(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
@@ -125,6 +129,11 @@ public final class EnvelopeCodec {
             String why = ex instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : ex.toString();
             throw new MessageDecodeException("malformed task message: " + why + " (payload "
                     + abbreviate(payload) + ")", payload, ex);
+        }
+        if (e == null) {
+            // Jackson reads the JSON literal null as a null object, not an error.
+            throw new MessageDecodeException("malformed task message: JSON null is not a task message (payload "
+                    + abbreviate(payload) + ")", payload, null);
         }
         if (e.v() < 1 || e.v() > Envelope.PROTOCOL_VERSION) {
             throw new MessageDecodeException("task message " + e.id() + " has protocol version " + e.v()

@@ -15,6 +15,14 @@ public interface BrokerFactory {
     }
 
     /**
+     * The option names this broker reads from {@link BrokerSettings#options()} (e.g. {@code redis.keyPrefix}),
+     * so that configuration from environment variables ({@code TASKS_REDIS_KEY_PREFIX}) finds their spelling.
+     */
+    default java.util.Set<String> optionNames() {
+        return java.util.Set.of();
+    }
+
+    /**
      * Opens a broker.
      *
      * @throws dev.tasks.ConfigurationException naming what is wrong with the URL or settings

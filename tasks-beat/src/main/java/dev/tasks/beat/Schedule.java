@@ -212,8 +212,9 @@ public final class Schedule {
         /**
          * Enqueues this call, e.g. a type-safe one from
          * {@link Tasks#signature(Class, java.util.function.Consumer)}. Options carried by the signature
-         * apply, under those given to {@link #options}. Declare the task interface in the client the beat
-         * enqueues with, so the task's own queue and settings apply.
+         * apply, under those given to {@link #options}. Made with the {@code signature} method of the client
+         * the beat enqueues with (the one a {@link ScheduleProvider} is given), the task's own queue and
+         * settings apply.
          */
         public Builder task(Signature signature) {
             this.signature = Objects.requireNonNull(signature, "signature");

@@ -181,6 +181,21 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
         }
     }
 
+    /**
+     * Applies pending schema migrations for these settings (URL, {@value #OPTION_SCHEMA},
+     * {@value #OPTION_TABLE_PREFIX}, credentials) on a connection of its own, without opening a broker; what
+     * {@code tasks migrate} runs. Safe to run from several processes at once.
+     *
+     * @throws ConfigurationException for a bad setting or a schema newer than this code knows
+     * @throws BrokerException if the database cannot be reached or a migration fails
+     */
+    public static JdbcMigrations.Result migrate(BrokerSettings settings) {
+        Builder b = builder().url(settings.url()).clock(settings.clock()).options(settings.options());
+        try (HikariDataSource pool = Pools.create(b.url, b.user, b.password, 1, "tasks-jdbc-migrate")) {
+            return JdbcMigrations.of(pool, new TableNames(b.schema, b.tablePrefix), b.clock).migrate();
+        }
+    }
+
     /** Starts a builder. */
     public static Builder builder() {
         return new Builder();

@@ -20,6 +20,13 @@ public final class JdbcBrokerFactory implements BrokerFactory {
     }
 
     @Override
+    public java.util.Set<String> optionNames() {
+        return java.util.Set.of(JdbcBroker.OPTION_SCHEMA, JdbcBroker.OPTION_TABLE_PREFIX, JdbcBroker.OPTION_AUTO_MIGRATE,
+                JdbcBroker.OPTION_USER, JdbcBroker.OPTION_PASSWORD, JdbcBroker.OPTION_POOL_SIZE,
+                JdbcBroker.OPTION_POLL_INTERVAL);
+    }
+
+    @Override
     public Broker create(BrokerSettings settings) {
         return JdbcBroker.create(settings);
     }

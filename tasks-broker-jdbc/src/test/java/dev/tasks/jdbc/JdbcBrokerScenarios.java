@@ -1,5 +1,7 @@
 package dev.tasks.jdbc;
 
+import dev.tasks.tck.SettableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -34,7 +36,7 @@ import org.junit.jupiter.api.Test;
 abstract class JdbcBrokerScenarios {
     static final Duration LEASE = Duration.ofSeconds(30);
 
-    MutableClock clock;
+    SettableClock clock;
     JdbcBroker broker;
     String queue;
 
@@ -44,13 +46,13 @@ abstract class JdbcBrokerScenarios {
     /** Options such as the schema. */
     abstract Map<String, String> options();
 
-    JdbcBroker open(MutableClock clock) {
+    JdbcBroker open(SettableClock clock) {
         return JdbcBroker.builder().url(url()).clock(clock).options(options()).build();
     }
 
     @BeforeEach
     void openBroker() {
-        clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        clock = new SettableClock(Instant.parse("2026-01-01T00:00:00Z"));
         broker = open(clock);
         queue = "q-" + UUID.randomUUID().toString().substring(0, 8);
     }

@@ -1,5 +1,7 @@
 package dev.tasks.jdbc;
 
+import dev.tasks.tck.SettableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -49,7 +51,7 @@ class OutboxRelayTest {
 
     @Test
     void relay_killed_between_publish_and_delete_publishes_the_task_again_with_the_same_id() throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        SettableClock clock = new SettableClock(Instant.parse("2026-01-01T00:00:00Z"));
         // The target is a JDBC broker under another prefix, standing in for e.g. Redis.
         try (JdbcBroker target = JdbcBroker.builder().dataSource(app).schema(schema).tablePrefix("target_")
                 .clock(clock).build()) {

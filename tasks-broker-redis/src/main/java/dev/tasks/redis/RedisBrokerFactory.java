@@ -35,6 +35,12 @@ public final class RedisBrokerFactory implements BrokerFactory {
      * @throws dev.tasks.BrokerException if the server cannot be reached
      */
     @Override
+    public java.util.Set<String> optionNames() {
+        return java.util.Set.of(RedisBroker.OPTION_KEY_PREFIX, RedisBroker.OPTION_POOL_SIZE, RedisBroker.OPTION_TIMEOUT,
+                RedisBroker.OPTION_CLIENT_NAME);
+    }
+
+    @Override
     public Broker create(BrokerSettings settings) {
         return RedisBroker.builder().settings(settings).build();
     }

@@ -1,5 +1,7 @@
 package dev.tasks.redis;
 
+import dev.tasks.tck.SettableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tasks.TaskState;
@@ -25,7 +27,7 @@ import redis.clients.jedis.util.JedisClusterCRC16;
 /** Behaviour of the Redis broker on a real server, beyond (and before) the shared contract tests. */
 class RedisBrokerTest {
     private static final Duration LEASE = Duration.ofSeconds(30);
-    private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
+    private final SettableClock clock = new SettableClock(Instant.parse("2030-01-01T00:00:00Z"));
     private String prefix;
     private RedisBroker broker;
 

@@ -39,8 +39,9 @@ import picocli.CommandLine.Option;
  * {@value #BROKER_ENV}, else {@code tasks.broker.url} in {@code tasks.properties}, else
  * {@link Brokers#DEFAULT_URL} (see {@link TasksConfig}); routing rules come from {@code tasks.routes}.
  *
- * <p>Exit status: 0 after a clean run or dry run, 1 for bad configuration (one line on stderr naming what
- * is wrong), 2 for bad command-line usage.
+ * <p>Exit status (as the {@code tasks} command): 0 after a clean run or dry run, 2 for bad usage or
+ * configuration, 1 for a runtime failure such as an unreachable broker (one line on stderr naming what
+ * is wrong).
  */
 @Command(name = "beat", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Runs the periodic scheduler: enqueues tasks on their cron or interval schedules. Several beats"
@@ -48,11 +49,14 @@ import picocli.CommandLine.Option;
 public final class BeatCommand implements Callable<Integer> {
     /** The environment variable that names the broker URL when {@code --broker} is not given. */
     public static final String BROKER_ENV = "TASKS_BROKER_URL";
-    /** Exit status for bad configuration (bad schedule file, unknown broker scheme...). */
-    public static final int EXIT_CONFIG = 1;
+    /** Exit status for bad usage or configuration (bad schedule file, unknown broker scheme...), as {@code tasks}. */
+    public static final int EXIT_CONFIG = 2;
+    /** Exit status for a runtime failure (broker unreachable...), as {@code tasks}. */
+    public static final int EXIT_RUNTIME = 1;
 
     @Option(names = "--broker", paramLabel = "URL",
-            description = "Broker URL (default: $" + BROKER_ENV + ", else the embedded H2 database).")
+            description = "Broker URL (default: $" + BROKER_ENV + ", else tasks.broker.url in tasks.properties, else the"
+                    + " embedded H2 database).")
     String brokerUrl;
 
     @Option(names = "--schedule-file", paramLabel = "PATH",
@@ -101,7 +105,8 @@ public final class BeatCommand implements Callable<Integer> {
 
     /**
      * A command line for this command with the error handling the {@code beat} executable uses: one line on
-     * stderr, no stack trace, exit status {@link #EXIT_CONFIG} or 2.
+     * stderr, no stack trace, exit status {@link #EXIT_CONFIG} for usage and configuration errors,
+     * {@link #EXIT_RUNTIME} otherwise.
      */
     public static CommandLine commandLine(BeatCommand command) {
         CommandLine cl = new CommandLine(command);
@@ -115,12 +120,17 @@ public final class BeatCommand implements Callable<Integer> {
             if (ex instanceof picocli.CommandLine.ExecutionException && ex.getCause() instanceof Exception c) {
                 ex = c;
             }
-            if (ex instanceof TasksException || ex instanceof IllegalArgumentException) {
+            if (ex instanceof dev.tasks.ConfigurationException || ex instanceof dev.tasks.TaskDefinitionException
+                    || ex instanceof IllegalArgumentException) {
                 command.err.println("beat: " + ex.getMessage());
                 return EXIT_CONFIG;
             }
+            if (ex instanceof TasksException) {
+                command.err.println("beat: " + ex.getMessage());
+                return EXIT_RUNTIME;
+            }
             command.err.println("beat: unexpected failure: " + ex);
-            return CommandLine.ExitCode.SOFTWARE;
+            return EXIT_RUNTIME;
         });
         return cl;
     }

@@ -3,7 +3,7 @@ package dev.tasks.beat.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tasks.beat.MutableClock;
+import dev.tasks.tck.SettableClock;
 import dev.tasks.beat.Schedule;
 import dev.tasks.beat.ScheduleProvider;
 import dev.tasks.Tasks;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BeatCommandTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private final MutableClock clock = MutableClock.at("2026-03-07T12:00:00Z");
+    private final SettableClock clock = new SettableClock(java.time.Instant.parse("2026-03-07T12:00:00Z"));
 
     /** A provider for --app. */
     public static final class AppSchedules implements ScheduleProvider {

@@ -8,14 +8,15 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
- * The {@code tasks} command: {@code worker}, {@code inspect}, {@code dlq} and {@code purge}. Exit codes are
+ * The {@code tasks} command: {@code worker}, {@code inspect}, {@code dlq}, {@code purge}, {@code migrate}, and
+ * subcommands other modules add through {@link CommandProvider} (e.g. {@code beat}). Exit codes are
  * in {@link ExitCodes}. Errors print one line on stderr, never a stack trace (run with
  * {@code TASKS_LOG_LEVEL=DEBUG} to log it).
  */
 @CommandLine.Command(name = "tasks", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs and inspects tasks of the tasks queue.",
-        subcommands = {WorkerCommand.class, InspectCommand.class, DlqCommand.class, PurgeCommand.class, RevokeCommand.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {WorkerCommand.class, InspectCommand.class, DlqCommand.class, PurgeCommand.class, MigrateCommand.class,
+            RevokeCommand.class, CommandLine.HelpCommand.class})
 public final class TasksCli implements Runnable {
 
     @CommandLine.Spec

@@ -510,12 +510,7 @@ public final class DefaultWorker implements Worker {
                 try {
                     process(run);
                 } catch (Throwable t) {
-                    log.error("unexpected error handling task {} ({}) from queue {}; it stays leased and will be"
-                            + " redelivered after {}", run.taskId(), run.taskName(), run.delivery.queue(),
-                            config.lease(), t);
-                    if (run.settle()) {
-                        cleanup(run);
-                    }
+                    unexpected(run, t);
                 } finally {
                     MDC.clear();
                     TaskContextHolder.clear();
@@ -533,6 +528,34 @@ public final class DefaultWorker implements Worker {
                 log.info("thread {} returned from a task abandoned past its hard time limit; {} thread(s) still stuck",
                         slot.name, left);
             }
+        }
+    }
+
+    /**
+     * A failure of the worker itself while handling a delivery (not of the task: those follow the retry
+     * policy). A broker failure leaves the task leased, to be redelivered after the lease; any other error is
+     * a defect that would recur on every delivery, so the task is dead-lettered at once with the error as
+     * the reason (replayable once fixed) instead of looping until the poison limit.
+     */
+    private void unexpected(Run run, Throwable t) {
+        if (t instanceof dev.tasks.BrokerException || t instanceof VirtualMachineError) {
+            log.error("error handling task {} ({}) from queue {}; it stays leased and will be redelivered after {}",
+                    run.taskId(), run.taskName(), run.delivery.queue(), config.lease(), t);
+            if (run.settle()) {
+                cleanup(run);
+            }
+            return;
+        }
+        log.error("unexpected error handling task {} ({}) from queue {}; dead-lettering it", run.taskId(),
+                run.taskName(), run.delivery.queue(), t);
+        try {
+            String metricTask = run.envelope == null ? WorkerMetrics.UNKNOWN_TASK : config.registry()
+                    .find(run.envelope.task()).map(TaskDefinition::name).orElse(WorkerMetrics.UNKNOWN_TASK);
+            deadLetter(run, metricTask, "worker_error",
+                    "unexpected error in the worker: " + Failures.oneLine(String.valueOf(t)), null);
+        } catch (RuntimeException e) {
+            log.error("could not dead-letter task {} ({}); it stays leased and will be redelivered after {}: {}",
+                    run.taskId(), run.taskName(), config.lease(), e.toString());
         }
     }
 

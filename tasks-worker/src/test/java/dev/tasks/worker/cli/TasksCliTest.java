@@ -48,7 +48,7 @@ class TasksCliTest {
         for (String[] args : List.of(new String[] {"--help"}, new String[] {"worker", "--help"},
                 new String[] {"inspect", "--help"}, new String[] {"dlq", "--help"}, new String[] {"dlq", "list", "--help"},
                 new String[] {"dlq", "replay", "--help"}, new String[] {"dlq", "purge", "--help"},
-                new String[] {"purge", "--help"})) {
+                new String[] {"purge", "--help"}, new String[] {"migrate", "--help"})) {
             assertThat(run(args)).as(String.join(" ", args)).isZero();
             assertThat(out).contains("Usage:").contains("Exit codes:").contains("3  worker stopped itself");
         }
@@ -117,6 +117,12 @@ class TasksCliTest {
         assertThat(err).contains("--app com.example.Missing: class not found");
         assertThat(run("worker", "--broker", memoryUrl(), "--app", String.class.getName())).isEqualTo(ExitCodes.USAGE);
         assertThat(err).contains("does not implement dev.tasks.spi.TaskProvider");
+    }
+
+    @Test
+    void migrate_says_when_a_broker_has_no_schema() {
+        assertThat(run("migrate", "--broker", memoryUrl())).isZero();
+        assertThat(out).contains("this broker has no schema to migrate");
     }
 
     @Test

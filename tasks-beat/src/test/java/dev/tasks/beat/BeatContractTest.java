@@ -1,5 +1,7 @@
 package dev.tasks.beat;
 
+import dev.tasks.tck.SettableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -9,7 +11,6 @@ import dev.tasks.TaskRegistry;
 import dev.tasks.Tasks;
 import dev.tasks.fixtures.ShopTasks.AnalyticsTasks;
 import dev.tasks.fixtures.ShopTasks.OrderTasks;
-import dev.tasks.memory.InMemoryBroker;
 import dev.tasks.message.Envelope;
 import dev.tasks.message.EnvelopeCodec;
 import dev.tasks.spi.Broker;
@@ -27,15 +28,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-class BeatTest {
+/**
+ * Beat's behaviour on a broker: slots fired once, missed-run policies, leader failover and fencing. Time is
+ * driven by a settable clock, which every broker's lock and state stores honour. Subclassed per broker.
+ */
+public abstract class BeatContractTest {
     private static final Duration TTL = Duration.ofMinutes(5);
     private static final Duration TICK = Duration.ofMillis(5);
     private static final Duration WAIT = Duration.ofSeconds(5);
     private static final Duration QUIET = Duration.ofMillis(150);
 
-    private final MutableClock clock = MutableClock.at("2026-05-10T12:00:00Z");
-    private final InMemoryBroker broker = new InMemoryBroker(clock);
-    private final Tasks tasks = Tasks.builder().broker(broker).clock(clock).build();
+    private final SettableClock clock = new SettableClock(java.time.Instant.parse("2026-05-10T12:00:00Z"));
+    protected Broker broker;
+    private Tasks tasks;
     private final List<Beat> beats = new ArrayList<>();
     private final List<Envelope> sent = new CopyOnWriteArrayList<>();
 
@@ -50,11 +55,25 @@ class BeatTest {
         org.awaitility.Awaitility.reset();
     }
 
+    /** A broker on a store private to the current test, reading time from {@code clock}. */
+    protected abstract Broker newBroker(java.time.Clock clock);
+
+    /** Closes the test's broker (override to also drop the test's data). */
+    protected void closeBroker(Broker broker) {
+        broker.close();
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void setUpBroker() {
+        broker = newBroker(clock);
+        tasks = Tasks.builder().broker(broker).clock(clock).build();
+    }
+
     @AfterEach
     void tearDown() {
         beats.forEach(Beat::close);
         tasks.close();
-        broker.close();
+        closeBroker(broker);
     }
 
     private static Schedule everyMinute(MissedRunPolicy policy) {

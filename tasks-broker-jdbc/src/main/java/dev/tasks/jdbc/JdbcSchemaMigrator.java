@@ -1,0 +1,20 @@
+package dev.tasks.jdbc;
+
+import dev.tasks.spi.BrokerSettings;
+import dev.tasks.spi.SchemaMigrator;
+
+/** {@code tasks migrate} for the JDBC broker's tables. */
+public final class JdbcSchemaMigrator implements SchemaMigrator {
+    @Override
+    public boolean supports(String url) {
+        return new JdbcBrokerFactory().supports(url);
+    }
+
+    @Override
+    public String migrate(BrokerSettings settings) {
+        JdbcMigrations.Result r = JdbcBroker.migrate(settings);
+        return r.applied() == 0
+                ? "schema is up to date at version " + r.toVersion()
+                : "schema migrated from version " + r.fromVersion() + " to " + r.toVersion();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.tasks.reliability;
+
+import dev.tasks.Task;
+import dev.tasks.TaskModule;
+
+/** The tasks the suite runs, in this JVM and in worker processes (see {@link RelTaskProvider}). */
+@TaskModule("rel")
+public interface RelTasks {
+
+    /** Records one run of {@code key} in the run log, after sleeping {@code millis}. */
+    @Task(name = "rel.record", maxRetries = 10, retryBackoff = "PT0.1S", retryBackoffMax = "PT2S")
+    void record(String key, long millis);
+
+    /** Does nothing (load runs). */
+    @Task(name = "rel.noop", maxRetries = 0)
+    void noop(long n);
+
+    /** Records that it ran with a value whose JSON type is whatever the message held. */
+    @Task(name = "rel.echo", maxRetries = 0)
+    void echo(Object value);
+
+    /** Adds two numbers (typed arguments for the bad-input properties). */
+    @Task(name = "rel.add", maxRetries = 0)
+    int add(int a, int b);
+
+    /** Takes a list of strings (typed arguments for the bad-input properties). */
+    @Task(name = "rel.names", maxRetries = 0)
+    void names(java.util.List<String> names);
+}

@@ -1,0 +1,62 @@
+package dev.tasks.reliability;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/** {@link RelTasks} writing to a {@link RunLog}; {@code echo} and {@code names} only count their runs. */
+public final class RelTasksImpl implements RelTasks {
+    /** Completed runs of echo and names, noop, add (for tests in this JVM). */
+    static final AtomicLong ECHOES = new AtomicLong();
+    static final AtomicLong NOOPS = new AtomicLong();
+    static final AtomicLong ADDS = new AtomicLong();
+
+    /** Completed runs of every task kind but record, in this JVM. */
+    static long completed() {
+        return ECHOES.get() + NOOPS.get() + ADDS.get();
+    }
+
+    private final Supplier<RunLog> log;
+
+    RelTasksImpl(Supplier<RunLog> log) {
+        this.log = log;
+    }
+
+    @Override
+    public void record(String key, long millis) {
+        if (millis > 0) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted before recording " + key, e);
+            }
+        }
+        log.get().record(key);
+    }
+
+    @Override
+    public void noop(long n) {
+        NOOPS.incrementAndGet();
+    }
+
+    @Override
+    public void echo(Object value) {
+        if (value != null && !(value instanceof java.util.Map || value instanceof List || value instanceof String
+                || value instanceof Number || value instanceof Boolean)) {
+            throw new IllegalStateException("echo got a " + value.getClass().getName() + ", not a JSON value");
+        }
+        ECHOES.incrementAndGet();
+    }
+
+    @Override
+    public int add(int a, int b) {
+        ADDS.incrementAndGet();
+        return a + b;
+    }
+
+    @Override
+    public void names(List<String> names) {
+        ECHOES.incrementAndGet();
+    }
+}
