@@ -73,4 +73,32 @@ public @interface Task {
      * redelivers it. With {@code false} it is acknowledged before it runs: at-most-once.
      */
     boolean acksLate() default true;
+
+    /**
+     * Whether the worker records this task's state and result (see {@link TaskHandle#await}) even though
+     * the method returns nothing. Tasks that return a value, and tasks of workflows, are always recorded.
+     */
+    boolean storeResult() default false;
+
+    /**
+     * Rate limit across all workers: {@code "<n>/s"}, {@code "<n>/m"}, {@code "<n>/h"}, {@code "<n>/d"} or
+     * {@code "<n>/<ISO-8601 duration>"}; empty: none. Runs are spaced evenly ({@code "100/s"}: one per
+     * 10 ms); a task over the limit is put back with a delay until its reserved slot, without counting as
+     * an attempt and without holding a worker slot. The counter lives in the broker.
+     */
+    String rateLimit() default "";
+
+    /**
+     * What the rate limit is counted per: empty (the default) for the task as a whole, or
+     * {@code "arg:<i>"} (the value of argument {@code i}), or {@code "arg:<i>.<field>[.<field>...]"} (a field
+     * of it), e.g. {@code "arg:0"} for one limit per customer id.
+     */
+    String rateLimitKey() default "";
+
+    /**
+     * The most runs of this task at the same time across all workers; 0 (the default): no limit. Slots are
+     * leases in the broker, renewed by the running worker, so the slots of a worker that died come back
+     * after its lease. A task that finds no slot is put back with a short delay, not counting as an attempt.
+     */
+    int concurrency() default 0;
 }

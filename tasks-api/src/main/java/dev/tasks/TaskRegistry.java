@@ -238,6 +238,7 @@ public final class TaskRegistry {
             }
             Duration expires = duration(m, "expires", t.expires(), false);
             Duration retention = duration(m, "idempotencyRetention", t.idempotencyRetention(), true);
+            dev.tasks.internal.TaskControls.parse(m, t);
             List<JavaType> types = new ArrayList<>();
             Type[] generic = m.getGenericParameterTypes();
             for (int i = 0; i < generic.length; i++) {

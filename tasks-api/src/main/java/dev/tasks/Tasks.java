@@ -76,6 +76,17 @@ public interface Tasks extends AutoCloseable {
      */
     List<TaskHandle> sendAll(List<Signature> signatures);
 
+    /**
+     * Starts a workflow (chain, group, chord, nested): assigns every task id, then publishes its first
+     * tasks in one broker call; later parts are published by the workers as earlier ones succeed. Every
+     * task of a workflow has its state recorded.
+     *
+     * @throws EnqueueException when a call of it cannot be enqueued (nothing was published)
+     * @throws BrokerException when the broker failed
+     * @throws UnsupportedOperationException when the broker does not support workflows
+     */
+    WorkflowHandle apply(Workflow workflow);
+
     /** A handle for a task id (e.g. one stored by the caller), to read its state. */
     TaskHandle handle(String taskId);
 

@@ -16,6 +16,9 @@ import dev.tasks.TaskHandle;
 import dev.tasks.TaskRegistry;
 import dev.tasks.TaskState;
 import dev.tasks.Tasks;
+import dev.tasks.Workflow;
+import dev.tasks.WorkflowHandle;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasks.TasksException;
 import dev.tasks.message.Envelope;
 import dev.tasks.message.EnvelopeCodec;
@@ -129,7 +132,7 @@ public final class DefaultTasks implements Tasks {
 
     @Override
     public TaskHandle handle(String taskId) {
-        return TaskHandle.of(taskId, null, null, results());
+        return handleOf(taskId, null, null);
     }
 
     @Override
@@ -149,8 +152,98 @@ public final class DefaultTasks implements Tasks {
         }
     }
 
-    private ResultStore results() {
-        return eager ? eagerResults : broker.results();
+    private TaskHandle handleOf(String id, String name, String queue) {
+        return eager ? TaskHandle.of(id, name, queue, eagerResults) : TaskHandle.of(id, name, queue, broker, clock);
+    }
+
+    // ---- workflows ----------------------------------------------------------------------------------
+
+    @Override
+    public WorkflowHandle apply(Workflow workflow) {
+        java.util.Objects.requireNonNull(workflow, "workflow");
+        if (eager) {
+            throw new UnsupportedOperationException("workflows are not run in eager mode; use an in-memory broker"
+                    + " and a worker in tests");
+        }
+        broker.control(); // fails early, before anything is published, when the broker has no control store
+        ObjectNode root;
+        try {
+            root = Workflows.freeze(workflow, this::taskSpec, () -> Ids.newId(clock));
+        } catch (IllegalArgumentException e) {
+            throw new EnqueueException(workflow.toString(), "workflow " + workflow + ": " + e.getMessage(), e);
+        }
+        Optional<TaskContext> parent = TaskContext.find();
+        List<Envelope> first = Workflows.start(root, null, new Workflows.StartContext() {
+            @Override public Instant now() { return clock.instant(); }
+            @Override public Optional<TaskDefinition> find(String name) { return registry.find(name); }
+            @Override public String parentId() { return parent.map(TaskContext::taskId).orElse(null); }
+            @Override public String rootId() { return null; }
+            @Override public boolean continuation() { return false; }
+        });
+        List<OutboundMessage> messages = new ArrayList<>(first.size());
+        for (Envelope env : first) {
+            String payload = codec.encode(env);
+            int size = EnvelopeCodec.sizeOf(payload);
+            if (size > maxPayloadBytes) {
+                throw new PayloadTooLargeException(env.task(), size, maxPayloadBytes);
+            }
+            messages.add(new OutboundMessage(env.id(), env.queue(), env.priority(), env.eta(), payload));
+        }
+        broker.publish(messages);
+        List<TaskHandle> all = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode n : Workflows.tasks(root, false)) {
+            all.add(handleOf(n.get("id").asText(), n.get("task").asText(), n.path("queue").asText(null)));
+        }
+        List<TaskHandle> tails = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode n : Workflows.tails(root)) {
+            tails.add(handleOf(n.get("id").asText(), n.get("task").asText(), n.path("queue").asText(null)));
+        }
+        String id = root.hasNonNull("id") ? root.get("id").asText() : first.get(0).id();
+        return new WorkflowHandle(id, all, tails, Workflows.isList(root));
+    }
+
+    /** The wire node of one call of a workflow: resolved like {@link #send}, with its id assigned now. */
+    private ObjectNode taskSpec(Signature s) {
+        Invocation inv = resolve(s);
+        TaskDefinition def = inv.definition;
+        String name = inv.name;
+        EnqueueOptions options = s.options();
+        ArrayNode args;
+        try {
+            args = codec.encodeArgs(inv.args);
+        } catch (IllegalArgumentException e) {
+            throw new EnqueueException(name, "task " + name + ": an argument cannot be encoded as JSON: "
+                    + e.getMessage(), e);
+        }
+        Boolean parentResult = null;
+        if (def != null) {
+            parentResult = def.parameterTypes().size() == args.size() + 1;
+            if (!parentResult) {
+                def.decodeArgs(args);
+            }
+        }
+        Instant now = clock.instant();
+        ObjectNode n = codec.mapper().createObjectNode();
+        n.put("t", "task").put("id", Ids.newId(clock)).put("task", name);
+        n.set("args", args);
+        n.put("queue", routes.resolve(options.queue().orElse(null), name, def));
+        n.put("priority", options.priority().orElse(def == null ? Priority.DEFAULT : def.priority()));
+        options.eta().ifPresent(eta -> n.put("eta", eta.toEpochMilli()));
+        options.countdown().ifPresent(c -> n.put("countdown", c.toMillis()));
+        Instant expires = options.expiresAt().orElseGet(() -> options.expiresIn().map(now::plus)
+                .orElseGet(() -> def == null ? null : def.expires().map(now::plus).orElse(null)));
+        if (expires != null) {
+            n.put("expires", expires.toEpochMilli());
+        }
+        if (!options.headers().isEmpty()) {
+            ObjectNode h = n.putObject("headers");
+            options.headers().forEach(h::put);
+        }
+        options.idempotencyKey().ifPresent(k -> n.put("key", k));
+        if (parentResult != null) {
+            n.put("parent", parentResult);
+        }
+        return n;
     }
 
     // ---- capture of type-safe calls ----------------------------------------------------------------
@@ -311,7 +404,7 @@ public final class DefaultTasks implements Tasks {
             throw new PayloadTooLargeException(name, size, maxPayloadBytes);
         }
         OutboundMessage msg = new OutboundMessage(id, queue, priority, eta, payload);
-        return new Prepared(env, msg, TaskHandle.of(id, name, queue, eager ? eagerResults : broker.results()), def);
+        return new Prepared(env, msg, handleOf(id, name, queue), def);
     }
 
     private static String sha256(String s) {

@@ -74,6 +74,7 @@ public final class InMemoryBroker implements Broker {
     private final InMemoryLeaderLock leaderLock;
     private final InMemoryStateStore state;
     private final InMemoryResultStore results;
+    private final InMemoryControlStore control;
 
     /**
      * A private broker (not shared through {@code memory://} URLs).
@@ -93,6 +94,7 @@ public final class InMemoryBroker implements Broker {
         this.leaderLock = new InMemoryLeaderLock(clock);
         this.state = new InMemoryStateStore(leaderLock);
         this.results = new InMemoryResultStore(clock);
+        this.control = new InMemoryControlStore(clock);
     }
 
     /** A private broker on the UTC system clock. */
@@ -497,6 +499,12 @@ public final class InMemoryBroker implements Broker {
     public ResultStore results() {
         ensureOpen();
         return results;
+    }
+
+    @Override
+    public dev.tasks.spi.ControlStore control() {
+        ensureOpen();
+        return control;
     }
 
     /**

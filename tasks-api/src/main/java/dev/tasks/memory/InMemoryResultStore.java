@@ -20,6 +20,8 @@ final class InMemoryResultStore implements ResultStore {
     private final Clock clock;
     private final ConcurrentMap<String, Entry> entries = new ConcurrentHashMap<>();
     private final AtomicInteger writes = new AtomicInteger();
+    /** Monitor notified on every write, so {@link #await} wakes at once instead of polling. */
+    private final Object written = new Object();
 
     InMemoryResultStore(Clock clock) {
         this.clock = clock;
@@ -32,6 +34,9 @@ final class InMemoryResultStore implements ResultStore {
         Checks.positive(ttl, "ttl");
         Instant now = clock.instant();
         entries.put(result.taskId(), new Entry(result, Checks.plus(now, ttl)));
+        synchronized (written) {
+            written.notifyAll();
+        }
         if (writes.incrementAndGet() % SWEEP_EVERY == 0) {
             entries.values().removeIf(e -> !e.expiresAt().isAfter(now));
         }
@@ -49,5 +54,27 @@ final class InMemoryResultStore implements ResultStore {
             return Optional.empty();
         }
         return Optional.of(e.result());
+    }
+
+    @Override
+    public Optional<StoredResult> await(String taskId, Duration timeout) {
+        Checks.notNull(taskId, "taskId");
+        long deadline = System.nanoTime() + Checks.toNanosSaturated(Checks.notNegative(timeout, "timeout"));
+        synchronized (written) {
+            while (true) {
+                Optional<StoredResult> r = get(taskId);
+                long left = deadline - System.nanoTime();
+                if ((r.isPresent() && r.get().state().isFinal()) || left <= 0) {
+                    return r;
+                }
+                try {
+                    // Bounded, so a record that expires by a moved clock is noticed too.
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(written, Math.min(left, 500_000_000L));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new dev.tasks.TasksException("interrupted while waiting for the result of task " + taskId, e);
+                }
+            }
+        }
     }
 }

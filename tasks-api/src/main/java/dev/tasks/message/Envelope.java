@@ -36,6 +36,10 @@ import java.util.Objects;
  * @param parentId id of the task that enqueued this one, or null
  * @param rootId id of the first task of the workflow, or null
  * @param createdAt when the task was first enqueued
+ * @param link workflow to start when this task succeeds, its result passed on [link], or null
+ * @param chord the chord this task reports its result to when it succeeds [chord], or null
+ * @param storeResult whether the worker records this task's state and result even if its method returns
+ *     nothing [storeResult], or null for the task's own setting
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -55,7 +59,10 @@ public record Envelope(
         @JsonProperty("headers") Map<String, String> headers,
         @JsonProperty("parentId") String parentId,
         @JsonProperty("rootId") String rootId,
-        @JsonProperty("createdAt") Instant createdAt) {
+        @JsonProperty("createdAt") Instant createdAt,
+        @JsonProperty("link") JsonNode link,
+        @JsonProperty("chord") JsonNode chord,
+        @JsonProperty("storeResult") Boolean storeResult) {
 
     /** The protocol version this code writes, and the highest it reads. */
     public static final int PROTOCOL_VERSION = 1;
@@ -88,6 +95,9 @@ public record Envelope(
         b.parentId = parentId;
         b.rootId = rootId;
         b.createdAt = createdAt;
+        b.link = link;
+        b.chord = chord;
+        b.storeResult = storeResult;
         return b;
     }
 
@@ -113,6 +123,9 @@ public record Envelope(
         private String parentId;
         private String rootId;
         private Instant createdAt;
+        private JsonNode link;
+        private JsonNode chord;
+        private Boolean storeResult;
 
         private Builder(String id, String task) {
             this.id = Objects.requireNonNull(id, "id");
@@ -132,10 +145,13 @@ public record Envelope(
         public Builder parentId(String parentId) { this.parentId = parentId; return this; }
         public Builder rootId(String rootId) { this.rootId = rootId; return this; }
         public Builder createdAt(Instant createdAt) { this.createdAt = createdAt; return this; }
+        public Builder link(JsonNode link) { this.link = link; return this; }
+        public Builder chord(JsonNode chord) { this.chord = chord; return this; }
+        public Builder storeResult(Boolean storeResult) { this.storeResult = storeResult; return this; }
 
         public Envelope build() {
             return new Envelope(PROTOCOL_VERSION, id, task, args, kwargs, queue, eta, expires, attempt,
-                    maxRetries, idempotencyKey, priority, headers, parentId, rootId, createdAt);
+                    maxRetries, idempotencyKey, priority, headers, parentId, rootId, createdAt, link, chord, storeResult);
         }
     }
 }

@@ -102,6 +102,17 @@ public interface Broker extends AutoCloseable {
     /** Task states and results. */
     ResultStore results();
 
+    /**
+     * Chord counters, revocations, rate limits and concurrency slots, on the same backend.
+     *
+     * @throws UnsupportedOperationException when this broker does not implement them (the default); the
+     *     worker then runs without revocation checks and rejects workflows and limits with a clear error
+     */
+    default ControlStore control() {
+        throw new UnsupportedOperationException("broker " + describe() + " does not support workflows, revocations,"
+                + " rate limits or concurrency limits");
+    }
+
     /** Releases connections and threads. Safe to call twice. */
     @Override
     void close();

@@ -15,6 +15,35 @@ public interface ResultStore {
     Optional<StoredResult> get(String taskId);
 
     /**
+     * Waits until the record of a task is in a final state ({@link TaskState#isFinal()}) or
+     * {@code timeout} passes. Implementations wake on the write of the record (a monitor, pub/sub,
+     * {@code LISTEN/NOTIFY}); this default polls with a backoff from 5 ms up to 500 ms, for stores that
+     * cannot be notified.
+     *
+     * @return the final record, or the last record seen (empty if none) when the timeout passed
+     * @throws dev.tasks.BrokerException when the store cannot be read
+     * @throws dev.tasks.TasksException when the thread is interrupted (the interrupt flag is set)
+     */
+    default Optional<StoredResult> await(String taskId, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 5;
+        while (true) {
+            Optional<StoredResult> r = get(taskId);
+            long left = deadline - System.nanoTime();
+            if ((r.isPresent() && r.get().state().isFinal()) || left <= 0) {
+                return r;
+            }
+            try {
+                Thread.sleep(Math.max(1, Math.min(pause, left / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new dev.tasks.TasksException("interrupted while waiting for the result of task " + taskId, e);
+            }
+            pause = Math.min(pause * 2, 500);
+        }
+    }
+
+    /**
      * What is known of one task.
      *
      * @param taskId the task id

@@ -121,6 +121,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     private final JdbcLeaderLock leaderLock;
     private final JdbcStateStore state;
     private final JdbcResultStore results;
+    private final JdbcControlStore control;
 
     private JdbcBroker(Builder b) {
         this.clock = b.clock;
@@ -162,9 +163,12 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
             this.idempotency = new JdbcIdempotencyStore(db, clock);
             this.leaderLock = new JdbcLeaderLock(db, clock);
             this.state = new JdbcStateStore(db, clock);
-            this.results = new JdbcResultStore(db, clock);
+            ResultSignals resultSignals = dialect == Dialect.POSTGRESQL && b.listen ? new ResultSignals() : null;
+            this.results = new JdbcResultStore(db, clock, resultSignals);
+            this.control = new JdbcControlStore(db, clock);
             this.listener = dialect == Dialect.POSTGRESQL && b.listen
-                    ? PgListener.start(ds, names.channel(), wakeUps, "tasks-jdbc-listen-" + n) : null;
+                    ? PgListener.start(ds, names.channel(), wakeUps, JdbcResultStore.resultChannel(names), resultSignals,
+                            "tasks-jdbc-listen-" + n) : null;
             this.housekeeping = new Housekeeping(db, clock, "tasks-jdbc-housekeeping-" + n, HOUSEKEEPING_INTERVAL);
             log.info("JDBC broker started: {}, dialect {}, autoMigrate {}, pool {}, max poll interval {}, notify {}",
                     description, dialect, b.autoMigrate, ownedPool == null ? "caller's" : String.valueOf(b.poolSize),
@@ -900,6 +904,11 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     @Override
     public ResultStore results() {
         return results;
+    }
+
+    @Override
+    public dev.tasks.spi.ControlStore control() {
+        return control;
     }
 
     /** Closes the listener, the housekeeping thread and (if this broker opened it) the connection pool. */

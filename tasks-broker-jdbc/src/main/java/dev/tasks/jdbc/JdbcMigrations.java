@@ -45,9 +45,9 @@ public final class JdbcMigrations {
     private static final Logger log = LoggerFactory.getLogger(JdbcMigrations.class);
 
     /** The newest schema version this code knows (and {@link #migrate()} installs). */
-    public static final int LATEST_VERSION = 1;
+    public static final int LATEST_VERSION = 2;
 
-    private static final List<String> SCRIPTS = List.of("V1__create_tables.sql");
+    private static final List<String> SCRIPTS = List.of("V1__create_tables.sql", "V2__control_tables.sql");
     private static final Duration LOCK_WAIT = Duration.ofMinutes(5);
     private static final Duration H2_LOCK_LEASE = Duration.ofMinutes(10);
     private static final Pattern CONCURRENT_INDEX =

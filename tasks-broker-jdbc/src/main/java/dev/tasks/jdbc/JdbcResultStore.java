@@ -16,10 +16,21 @@ final class JdbcResultStore implements ResultStore {
     private final Clock clock;
     private final String upsert;
     private final String select;
+    private final ResultSignals signals;
+    private final String channel;
 
     JdbcResultStore(Database db, Clock clock) {
+        this(db, clock, null);
+    }
+
+    /**
+     * @param signals where the PostgreSQL listener announces final results (null: none, waits poll)
+     */
+    JdbcResultStore(Database db, Clock clock, ResultSignals signals) {
         this.db = db;
         this.clock = clock;
+        this.signals = signals;
+        this.channel = resultChannel(db.names);
         String t = db.names.results;
         String cols = "(task_id, task_name, state, result_value, error, updated_at, expires_at)";
         upsert = db.dialect == Dialect.POSTGRESQL
@@ -45,9 +56,59 @@ final class JdbcResultStore implements ResultStore {
                 ps.setString(5, result.error());
                 ps.setLong(6, result.updatedAt() == null ? now : result.updatedAt().toEpochMilli());
                 ps.setLong(7, now + ttlMs);
-                return ps.executeUpdate();
+                ps.executeUpdate();
             }
+            if (db.dialect == Dialect.POSTGRESQL && result.state().isFinal()) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+                    ps.setString(1, channel);
+                    ps.setString(2, result.taskId());
+                    ps.executeQuery().close();
+                }
+            }
+            return null;
         });
+    }
+
+    /** The PostgreSQL channel on which final results are announced (payload: the task id). */
+    static String resultChannel(TableNames names) {
+        return names.channel() + "_done";
+    }
+
+    /**
+     * On PostgreSQL with the listener running: waits for the notification of the task's final result
+     * (re-reading at least every second, in case the listener reconnects). Otherwise (H2): polls with a
+     * backoff from 5 ms up to 500 ms.
+     */
+    @Override
+    public Optional<StoredResult> await(String taskId, Duration timeout) {
+        Objects.requireNonNull(taskId, "taskId");
+        Objects.requireNonNull(timeout, "timeout");
+        if (signals == null) {
+            return ResultStore.super.await(taskId, timeout);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ResultSignals.Signal signal = new ResultSignals.Signal();
+        signals.register(taskId, signal);
+        try {
+            while (true) {
+                Optional<StoredResult> r = get(taskId);
+                long left = deadline - System.nanoTime();
+                if ((r.isPresent() && r.get().state().isFinal()) || left <= 0) {
+                    return r;
+                }
+                synchronized (signal) {
+                    if (!signal.fired) {
+                        signal.wait(Math.max(1, Math.min(left / 1_000_000, 1_000)));
+                    }
+                    signal.fired = false;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.tasks.TasksException("interrupted while waiting for the result of task " + taskId, e);
+        } finally {
+            signals.unregister(taskId, signal);
+        }
     }
 
     @Override

@@ -24,19 +24,30 @@ final class PgListener implements AutoCloseable {
     private final DataSource dataSource;
     private final String channel;
     private final WakeUps wakeUps;
+    private final String resultChannel;
+    private final ResultSignals results;
     private final Thread thread;
     private final AtomicBoolean running = new AtomicBoolean(true);
 
-    private PgListener(DataSource dataSource, String channel, WakeUps wakeUps, String threadName) {
+    private PgListener(DataSource dataSource, String channel, WakeUps wakeUps, String resultChannel,
+            ResultSignals results, String threadName) {
         this.dataSource = dataSource;
         this.channel = channel;
         this.wakeUps = wakeUps;
+        this.resultChannel = resultChannel;
+        this.results = results;
         this.thread = new Thread(this::run, threadName);
         this.thread.setDaemon(true);
     }
 
     static PgListener start(DataSource dataSource, String channel, WakeUps wakeUps, String threadName) {
-        PgListener l = new PgListener(dataSource, channel, wakeUps, threadName);
+        return start(dataSource, channel, wakeUps, null, null, threadName);
+    }
+
+    /** Also listens on {@code resultChannel} (payload: a task id whose result turned final) for {@code results}. */
+    static PgListener start(DataSource dataSource, String channel, WakeUps wakeUps, String resultChannel,
+            ResultSignals results, String threadName) {
+        PgListener l = new PgListener(dataSource, channel, wakeUps, resultChannel, results, threadName);
         l.thread.start();
         return l;
     }
@@ -49,6 +60,9 @@ final class PgListener implements AutoCloseable {
                 PGConnection pg = c.unwrap(PGConnection.class);
                 try (Statement st = c.createStatement()) {
                     st.execute("LISTEN \"" + channel + "\"");
+                    if (results != null) {
+                        st.execute("LISTEN \"" + resultChannel + "\"");
+                    }
                 }
                 if (connectedBefore) {
                     log.info("listening for enqueue notifications on channel {} again", channel);
@@ -56,11 +70,18 @@ final class PgListener implements AutoCloseable {
                 connectedBefore = true;
                 backoff = 100;
                 wakeUps.signalAll();
+                if (results != null) {
+                    results.signalAll();
+                }
                 while (running.get()) {
                     PGNotification[] ns = pg.getNotifications(POLL_MILLIS);
                     if (ns != null) {
                         for (PGNotification n : ns) {
-                            wakeUps.signal(n.getParameter());
+                            if (results != null && resultChannel.equals(n.getName())) {
+                                results.signal(n.getParameter());
+                            } else {
+                                wakeUps.signal(n.getParameter());
+                            }
                         }
                     }
                 }

@@ -159,6 +159,7 @@ public final class RedisBroker implements Broker {
     private final RedisResultStore results;
     private final GroupCommit<PublishRequest> publishes = new GroupCommit<>(this::sendPublishes, GROUP_PUBLISH_MAX);
     private final GroupCommit<AckRequest> acks = new GroupCommit<>(this::sendAcks, GROUP_ACK_MAX);
+    private final RedisControlStore control;
 
     private RedisBroker(UnifiedJedis jedis, boolean ownsClient, String description, Clock clock, String keyPrefix) {
         this.guard = new ConnectionGuard(jedis, description);
@@ -172,6 +173,7 @@ public final class RedisBroker implements Broker {
         this.leaderLock = new RedisLeaderLock(guard, clock, keyPrefix);
         this.state = new RedisStateStore(guard, clock, keyPrefix);
         this.results = new RedisResultStore(guard, clock, keyPrefix);
+        this.control = new RedisControlStore(guard, clock, keyPrefix);
     }
 
     /** A builder; see {@link Builder}. */
@@ -772,6 +774,12 @@ public final class RedisBroker implements Broker {
         return results;
     }
 
+    @Override
+    public dev.tasks.spi.ControlStore control() {
+        guard.ensureOpen();
+        return control;
+    }
+
     /**
      * Closes the connection pool (unless the client was supplied by the caller). Fetches waiting at that
      * moment return an empty list. Safe to call twice.
@@ -782,6 +790,7 @@ public final class RedisBroker implements Broker {
             return;
         }
         guard.markClosed();
+        results.close();
         if (ownsClient) {
             try {
                 guard.jedis().close();

@@ -72,6 +72,7 @@ public final class DefaultWorker implements Worker {
     private final EnvelopeCodec codec = EnvelopeCodec.json();
     private final WorkerMetrics metrics;
     private final String threadPrefix;
+    private final Control control;
 
     private final Object lifecycle = new Object();
     private volatile WorkerState state = WorkerState.NEW;
@@ -103,6 +104,7 @@ public final class DefaultWorker implements Worker {
         this.permits = new Semaphore(config.concurrency() + config.prefetch());
         String queues = String.join("+", config.queues());
         this.threadPrefix = "tasks-worker-" + (queues.length() > 40 ? queues.substring(0, 40) : queues);
+        this.control = new Control(config, this::cleanup);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -139,6 +141,7 @@ public final class DefaultWorker implements Worker {
             fetcher.start();
             long beat = config.heartbeatInterval().toNanos();
             housekeeping.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.NANOSECONDS);
+            housekeeping.scheduleWithFixedDelay(control::heartbeat, beat, beat, TimeUnit.NANOSECONDS);
             long statsEvery = config.statsInterval().toNanos();
             housekeeping.scheduleWithFixedDelay(this::pollStats, 0, statsEvery, TimeUnit.NANOSECONDS);
             log.info("worker started: {}", config.describe());
@@ -602,6 +605,9 @@ public final class DefaultWorker implements Worker {
             }
             return;
         }
+        if (control.settleIfRevoked(run, env)) {
+            return;
+        }
         if (found.isEmpty()) {
             unknownTask(run, env, now);
             return;
@@ -616,6 +622,9 @@ public final class DefaultWorker implements Worker {
             deadLetter(run, metricTask, "bad_arguments", Failures.oneLine(e.getMessage()), def);
             return;
         }
+        if (!control.admit(run, env, def)) {
+            return;
+        }
         if (env.idempotencyKey() != null && !claimKey(run, env, def)) {
             return;
         }
@@ -623,7 +632,7 @@ public final class DefaultWorker implements Worker {
             broker.ack(List.of(d));
             run.earlyAcked = true;
         }
-        if (def.returnsValue()) {
+        if (control.storesResult(env, def)) {
             storeResult(env, TaskState.STARTED, null, null);
         }
         invoke(run, def, args, meters);
@@ -762,6 +771,7 @@ public final class DefaultWorker implements Worker {
 
     private void succeed(Run run, TaskDefinition def, Object value, WorkerMetrics.TaskMeters meters) {
         Envelope env = run.envelope;
+        control.beforeAck(run, value);
         if (run.claimedKey != null) {
             try {
                 broker.idempotency().complete(run.claimedKey, run.claimOwner, def.idempotencyRetention());
@@ -780,7 +790,7 @@ public final class DefaultWorker implements Worker {
         }
         log.debug("task {} ({}) succeeded in {} ms", env.id(), env.task(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - run.startedNanos));
-        if (def.returnsValue()) {
+        if (control.storesResult(env, def)) {
             String json;
             try {
                 json = codec.mapper().writeValueAsString(value);
@@ -797,6 +807,9 @@ public final class DefaultWorker implements Worker {
     private void fail(Run run, TaskDefinition def, Throwable failure, WorkerMetrics.TaskMeters meters) {
         Envelope env = run.envelope;
         releaseKey(run);
+        if (control.settleIfTerminated(run)) {
+            return;
+        }
         RetryPolicy policy = def.retryPolicy();
         boolean requested = failure instanceof RetryRequested;
         Throwable reported = requested && failure.getCause() != null ? failure.getCause() : failure;
@@ -824,7 +837,7 @@ public final class DefaultWorker implements Worker {
                     requested ? "asked to retry" : "failed", attempt + 1, maxRetries + 1,
                     requested ? (reported == failure ? "retry requested" : Failures.summary(reported))
                             : Failures.summary(failure), delay);
-            if (def.returnsValue()) {
+            if (control.storesResult(env, def)) {
                 storeResult(env, TaskState.RETRY, null, requested && reported == failure ? "retry requested"
                         : Failures.summary(reported));
             }
@@ -890,6 +903,9 @@ public final class DefaultWorker implements Worker {
         } catch (RuntimeException e) {
             log.warn("could not store state {} of task {} ({}): {}", state, env.id(), env.task(), e.toString());
         }
+        if (state.isFinal() && state != TaskState.SUCCESS) {
+            control.ended(env, state, error);
+        }
     }
 
     /** Forgets a settled delivery and frees its permit; idempotent. */
@@ -897,6 +913,7 @@ public final class DefaultWorker implements Worker {
         if (!run.markCleaned()) {
             return;
         }
+        control.release(run);
         held.remove(run.delivery.receipt(), run);
         permits.release();
         Run.State s = run.state();

@@ -1,0 +1,161 @@
+package dev.tasks.memory;
+
+import dev.tasks.spi.ControlStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Chords, revocations, rate limits and concurrency slots in maps, each operation under one lock; time
+ * from the broker's clock. Expired entries are invisible at once and swept lazily.
+ */
+final class InMemoryControlStore implements ControlStore {
+    private static final int SWEEP_EVERY = 1024;
+
+    private record Chord(Map<Integer, String> results, Instant expiresAt) {}
+
+    private record Revocation(boolean terminate, Instant expiresAt) {}
+
+    private final Clock clock;
+    private final Map<String, Chord> chords = new HashMap<>();
+    private final Map<String, Revocation> revocations = new HashMap<>();
+    private final Map<String, Instant> rates = new HashMap<>();
+    private final Map<String, Map<String, Instant>> slots = new HashMap<>();
+    private int writes;
+
+    InMemoryControlStore(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public synchronized int chordAdd(String chordId, int index, String resultJson, Duration ttl) {
+        Checks.notBlank(chordId, "chordId");
+        Checks.positive(ttl, "ttl");
+        if (index < 0) {
+            throw new IllegalArgumentException("index must be >= 0, was " + index);
+        }
+        Instant now = clock.instant();
+        Chord c = chords.get(chordId);
+        Map<Integer, String> results = c == null || !c.expiresAt.isAfter(now) ? new HashMap<>() : c.results;
+        results.putIfAbsent(index, resultJson == null ? "null" : resultJson);
+        chords.put(chordId, new Chord(results, Checks.plus(now, ttl)));
+        sweep(now);
+        return results.size();
+    }
+
+    @Override
+    public synchronized List<String> chordResults(String chordId, int size) {
+        Checks.notBlank(chordId, "chordId");
+        Chord c = chords.get(chordId);
+        boolean live = c != null && c.expiresAt.isAfter(clock.instant());
+        List<String> out = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            out.add(live ? c.results.get(i) : null);
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void revoke(String taskId, boolean terminate, Duration ttl) {
+        Checks.notBlank(taskId, "taskId");
+        Checks.positive(ttl, "ttl");
+        Instant now = clock.instant();
+        Revocation old = revocations.get(taskId);
+        boolean t = terminate || (old != null && old.expiresAt.isAfter(now) && old.terminate);
+        revocations.put(taskId, new Revocation(t, Checks.plus(now, ttl)));
+        sweep(now);
+    }
+
+    @Override
+    public synchronized Map<String, Boolean> revoked(Collection<String> taskIds) {
+        Checks.noNulls(taskIds, "taskIds");
+        Instant now = clock.instant();
+        Map<String, Boolean> out = new HashMap<>();
+        for (String id : taskIds) {
+            Revocation r = revocations.get(id);
+            if (r != null && r.expiresAt.isAfter(now)) {
+                out.put(id, r.terminate);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized Duration reserveRate(String key, Duration interval) {
+        Checks.notBlank(key, "key");
+        Checks.positive(interval, "interval");
+        Instant now = clock.instant();
+        Instant tat = rates.get(key);
+        Instant slot = tat == null || tat.isBefore(now) ? now : tat;
+        rates.put(key, slot.plus(interval));
+        sweep(now);
+        return Duration.between(now, slot);
+    }
+
+    @Override
+    public synchronized boolean acquireSlot(String name, int limit, String holder, Duration lease) {
+        Checks.notBlank(name, "name");
+        Checks.notBlank(holder, "holder");
+        Checks.atLeastOne(limit, "limit");
+        Checks.positive(lease, "lease");
+        Instant now = clock.instant();
+        Map<String, Instant> held = slots.computeIfAbsent(name, n -> new HashMap<>());
+        held.values().removeIf(until -> !until.isAfter(now));
+        if (!held.containsKey(holder) && held.size() >= limit) {
+            return false;
+        }
+        held.put(holder, Checks.plus(now, lease));
+        return true;
+    }
+
+    @Override
+    public synchronized Set<String> renewSlots(String name, Collection<String> holders, Duration lease) {
+        Checks.notBlank(name, "name");
+        Checks.noNulls(holders, "holders");
+        Checks.positive(lease, "lease");
+        Instant now = clock.instant();
+        Map<String, Instant> held = slots.getOrDefault(name, Map.of());
+        Set<String> lost = new HashSet<>();
+        for (String h : holders) {
+            Instant until = held.get(h);
+            if (until == null || !until.isAfter(now)) {
+                lost.add(h);
+                if (until != null) {
+                    held.remove(h);
+                }
+            } else {
+                held.put(h, Checks.plus(now, lease));
+            }
+        }
+        return lost;
+    }
+
+    @Override
+    public synchronized void releaseSlot(String name, String holder) {
+        Checks.notBlank(name, "name");
+        Checks.notBlank(holder, "holder");
+        Map<String, Instant> held = slots.get(name);
+        if (held != null) {
+            held.remove(holder);
+        }
+    }
+
+    private void sweep(Instant now) {
+        if (++writes % SWEEP_EVERY != 0) {
+            return;
+        }
+        chords.values().removeIf(c -> !c.expiresAt.isAfter(now));
+        revocations.values().removeIf(r -> !r.expiresAt.isAfter(now));
+        // A rate key whose next slot is in the past holds no information any more.
+        rates.values().removeIf(tat -> tat.isBefore(now));
+        slots.values().forEach(m -> m.values().removeIf(until -> !until.isAfter(now)));
+        slots.values().removeIf(Map::isEmpty);
+    }
+}

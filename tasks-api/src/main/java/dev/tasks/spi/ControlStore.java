@@ -1,0 +1,86 @@
+package dev.tasks.spi;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Coordination state that all workers of a broker share, kept on the broker's own backend: chord
+ * counters, revoked task ids, rate-limit counters and concurrency slots. Every operation is atomic on the
+ * backend (a Lua script on Redis, a row update in SQL), so workers in different processes see one truth.
+ * Implementations are thread-safe; backend failures surface as {@link dev.tasks.BrokerException}.
+ *
+ * <p>Checked by the contract tests in {@code tasks-api}'s test-jar ({@code ControlContractTest}).
+ */
+public interface ControlStore {
+
+    // ------------------------------------------------------------------------------------------------ chords
+
+    /**
+     * Records the result of member {@code index} of chord {@code chordId}, atomically with counting the
+     * members recorded so far. Idempotent per member: recording a member again (a redelivered member)
+     * keeps its first result and does not count it twice.
+     *
+     * @param resultJson the member's result as JSON text ({@code "null"} for none)
+     * @param ttl how long the chord's data is kept after this write
+     * @return how many distinct members are recorded, this one included
+     */
+    int chordAdd(String chordId, int index, String resultJson, Duration ttl);
+
+    /**
+     * The recorded results of a chord, in member order: {@code size} elements, null where a member is not
+     * recorded.
+     */
+    List<String> chordResults(String chordId, int size);
+
+    // ------------------------------------------------------------------------------------------- revocations
+
+    /**
+     * Revokes a task: a worker that meets it later does not start it. Remembered for {@code ttl}. Revoking
+     * again may upgrade {@code terminate} from false to true, never the other way.
+     *
+     * @param terminate whether a run already in progress is interrupted (its soft-limit path)
+     */
+    void revoke(String taskId, boolean terminate, Duration ttl);
+
+    /**
+     * Which of {@code taskIds} are revoked, in one round trip.
+     *
+     * @return revoked id to its {@code terminate} flag; ids not revoked are absent
+     */
+    Map<String, Boolean> revoked(Collection<String> taskIds);
+
+    // ------------------------------------------------------------------------------------------- rate limits
+
+    /**
+     * Reserves the next run slot of a rate limit that allows one run per {@code interval} (generic cell
+     * rate: slots are spaced exactly {@code interval} apart, no bursts). The slot is taken whether or not
+     * it is now: the caller runs at once when the delay is zero, otherwise it puts the task back to run at
+     * the slot without reserving again.
+     *
+     * @return the time from now until the reserved slot; zero when the run may start now
+     */
+    Duration reserveRate(String key, Duration interval);
+
+    // ------------------------------------------------------------------------------------ concurrency slots
+
+    /**
+     * Takes one of {@code limit} concurrency slots of {@code name} for {@code holder}, as a lease of
+     * {@code lease}. Slots whose lease ran out are free again. Taking a slot already held by
+     * {@code holder} renews it.
+     *
+     * @return whether the holder has a slot now
+     */
+    boolean acquireSlot(String name, int limit, String holder, Duration lease);
+
+    /**
+     * Extends the leases of slots held by {@code holders} of {@code name} to {@code lease} from now.
+     *
+     * @return the holders whose slot was already gone (lease ran out and taken, or released)
+     */
+    java.util.Set<String> renewSlots(String name, Collection<String> holders, Duration lease);
+
+    /** Frees the slot of {@code holder}; does nothing if it holds none. */
+    void releaseSlot(String name, String holder);
+}

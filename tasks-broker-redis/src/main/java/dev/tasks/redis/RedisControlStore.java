@@ -1,0 +1,181 @@
+package dev.tasks.redis;
+
+import dev.tasks.spi.ControlStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Chords, revocations, rate limits and concurrency slots on Redis, each operation one Lua script (or one
+ * read). Keys, under the broker's prefix:
+ * <ul>
+ *   <li>{@code <prefix>:chord:<id>}: hash of member index to result JSON, expiring with the results;</li>
+ *   <li>{@code <prefix>:{revoked}:ids} (zset id to expiry) and {@code <prefix>:{revoked}:flags} (hash id to
+ *       terminate flag), in one slot so a batch of ids is checked in one script;</li>
+ *   <li>{@code <prefix>:rate:<key>}: the key's next free slot in epoch microseconds;</li>
+ *   <li>{@code <prefix>:slots:<name>}: zset of holder to lease end.</li>
+ * </ul>
+ * Times come from the broker's clock, so the workers' clocks should agree to well under a rate interval.
+ */
+final class RedisControlStore implements ControlStore {
+    static final LuaScript CHORD_ADD = LuaScript.load("chord_add");
+    static final LuaScript REVOKE = LuaScript.load("revoke");
+    static final LuaScript REVOKED = LuaScript.load("revoked");
+    static final LuaScript RATE = LuaScript.load("rate_reserve");
+    static final LuaScript SLOT_ACQUIRE = LuaScript.load("slot_acquire");
+    static final LuaScript SLOT_RENEW = LuaScript.load("slot_renew");
+
+    private final ConnectionGuard guard;
+    private final Clock clock;
+    private final String prefix;
+    private final List<String> revokedKeys;
+
+    RedisControlStore(ConnectionGuard guard, Clock clock, String keyPrefix) {
+        this.guard = guard;
+        this.clock = clock;
+        this.prefix = keyPrefix;
+        this.revokedKeys = List.of(keyPrefix + ":{revoked}:ids", keyPrefix + ":{revoked}:flags");
+    }
+
+    @Override
+    public int chordAdd(String chordId, int index, String resultJson, Duration ttl) {
+        Objects.requireNonNull(chordId, "chordId");
+        if (index < 0) {
+            throw new IllegalArgumentException("index must be >= 0, was " + index);
+        }
+        long ms = RedisIdempotencyStore.positiveMillis(ttl, "ttl");
+        List<String> args = List.of(Integer.toString(index), resultJson == null ? "null" : resultJson, Long.toString(ms));
+        Object r = guard.run("counting member " + index + " of chord " + chordId, true,
+                j -> CHORD_ADD.eval(j, List.of(chordKey(chordId)), args));
+        return (int) ((Number) r).longValue();
+    }
+
+    @Override
+    public List<String> chordResults(String chordId, int size) {
+        Objects.requireNonNull(chordId, "chordId");
+        if (size <= 0) {
+            return List.of();
+        }
+        String[] fields = new String[size];
+        for (int i = 0; i < size; i++) {
+            fields[i] = Integer.toString(i);
+        }
+        return guard.run("reading the results of chord " + chordId, true, j -> j.hmget(chordKey(chordId), fields));
+    }
+
+    private String chordKey(String chordId) {
+        return prefix + ":chord:" + chordId;
+    }
+
+    @Override
+    public void revoke(String taskId, boolean terminate, Duration ttl) {
+        Objects.requireNonNull(taskId, "taskId");
+        long ms = RedisIdempotencyStore.positiveMillis(ttl, "ttl");
+        long now = clock.millis();
+        List<String> args = List.of(Long.toString(now), taskId, terminate ? "1" : "0", Long.toString(now + ms));
+        guard.run("revoking task " + taskId, true, j -> REVOKE.eval(j, revokedKeys, args));
+    }
+
+    @Override
+    public Map<String, Boolean> revoked(Collection<String> taskIds) {
+        Objects.requireNonNull(taskIds, "taskIds");
+        if (taskIds.isEmpty()) {
+            return Map.of();
+        }
+        List<String> args = new ArrayList<>(taskIds.size() + 1);
+        args.add(Long.toString(clock.millis()));
+        for (String id : taskIds) {
+            args.add(Objects.requireNonNull(id, "task id"));
+        }
+        Object r = guard.run("checking " + taskIds.size() + " task(s) for revocation", true,
+                j -> REVOKED.eval(j, revokedKeys, args));
+        List<?> flat = (List<?>) r;
+        Map<String, Boolean> out = new HashMap<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            out.put(text(flat.get(i)), "1".equals(text(flat.get(i + 1))));
+        }
+        return out;
+    }
+
+    private static String text(Object o) {
+        return o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : String.valueOf(o);
+    }
+
+    @Override
+    public Duration reserveRate(String key, Duration interval) {
+        Objects.requireNonNull(key, "key");
+        long micros = positiveMicros(interval);
+        Instant now = clock.instant();
+        long nowMicros = ChronoUnit.MICROS.between(Instant.EPOCH, now);
+        Object r = guard.run("reserving a rate-limit slot of " + key, false,
+                j -> RATE.eval(j, List.of(prefix + ":rate:" + key), List.of(Long.toString(nowMicros), Long.toString(micros))));
+        return Duration.of(Math.max(0, ((Number) r).longValue()), ChronoUnit.MICROS);
+    }
+
+    private static long positiveMicros(Duration d) {
+        Objects.requireNonNull(d, "interval");
+        long us = d.toNanos() / 1000;
+        if (us <= 0) {
+            throw new IllegalArgumentException("interval must be at least 1 microsecond, was " + d);
+        }
+        return us;
+    }
+
+    @Override
+    public boolean acquireSlot(String name, int limit, String holder, Duration lease) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(holder, "holder");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+        }
+        long ms = RedisIdempotencyStore.positiveMillis(lease, "lease");
+        long now = clock.millis();
+        List<String> args = List.of(Long.toString(now), Integer.toString(limit), holder, Long.toString(now + ms),
+                Long.toString(2 * ms));
+        Object r = guard.run("taking a concurrency slot of " + name, true,
+                j -> SLOT_ACQUIRE.eval(j, List.of(slotsKey(name)), args));
+        return ((Number) r).longValue() == 1;
+    }
+
+    @Override
+    public Set<String> renewSlots(String name, Collection<String> holders, Duration lease) {
+        Objects.requireNonNull(name, "name");
+        long ms = RedisIdempotencyStore.positiveMillis(lease, "lease");
+        if (holders.isEmpty()) {
+            return Set.of();
+        }
+        long now = clock.millis();
+        List<String> args = new ArrayList<>();
+        args.add(Long.toString(now));
+        args.add(Long.toString(now + ms));
+        args.add(Long.toString(2 * ms));
+        args.addAll(holders);
+        Object r = guard.run("renewing concurrency slots of " + name, true,
+                j -> SLOT_RENEW.eval(j, List.of(slotsKey(name)), args));
+        Set<String> lost = new HashSet<>();
+        for (Object o : (List<?>) r) {
+            lost.add(text(o));
+        }
+        return lost;
+    }
+
+    @Override
+    public void releaseSlot(String name, String holder) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(holder, "holder");
+        guard.run("giving back a concurrency slot of " + name, true, j -> j.zrem(slotsKey(name), holder));
+    }
+
+    private String slotsKey(String name) {
+        return prefix + ":slots:" + name;
+    }
+}

@@ -1,0 +1,356 @@
+package dev.tasks.worker.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import dev.tasks.TaskDefinition;
+import dev.tasks.TaskState;
+import dev.tasks.internal.TaskControls;
+import dev.tasks.internal.Workflows;
+import dev.tasks.message.Envelope;
+import dev.tasks.message.EnvelopeCodec;
+import dev.tasks.spi.Broker;
+import dev.tasks.spi.ControlStore;
+import dev.tasks.spi.OutboundMessage;
+import dev.tasks.spi.ResultStore.StoredResult;
+import dev.tasks.worker.WorkerConfig;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker's side of workflows, revocations, rate limits and concurrency limits, kept apart from the
+ * run loop: {@link DefaultWorker} calls it at a few points of a run's life (before admitting it, before
+ * acknowledging a success, when a run ends for good, when it is cleaned up, and at every heartbeat).
+ * Thread-safe.
+ */
+final class Control {
+    /** Header holding the epoch millisecond of the rate-limit slot a postponed task reserved. */
+    static final String RATE_SLOT_HEADER = "tasks-rate-slot";
+    /** How long a task that found no concurrency slot waits before it is offered again (plus jitter). */
+    static final Duration SLOT_RETRY_DELAY = Duration.ofMillis(250);
+    /** Rate-limit waits up to this are not worth a round trip through the broker. */
+    private static final Duration NEGLIGIBLE_WAIT = Duration.ofMillis(1);
+
+    private static final Logger log = LoggerFactory.getLogger(dev.tasks.worker.Worker.class);
+
+    private final WorkerConfig config;
+    private final Broker broker;
+    private final Clock clock;
+    private final EnvelopeCodec codec = EnvelopeCodec.json();
+    private final Consumer<Run> cleanup;
+    private final ControlStore store;
+    private final Map<String, Run> running = new ConcurrentHashMap<>();
+    private final Map<Run, String[]> slots = new ConcurrentHashMap<>();
+    private final Set<Run> terminated = ConcurrentHashMap.newKeySet();
+    private final Set<String> warnedUnsupported = ConcurrentHashMap.newKeySet();
+
+    Control(WorkerConfig config, Consumer<Run> cleanup) {
+        this.config = config;
+        this.broker = config.broker();
+        this.clock = config.clock();
+        this.cleanup = cleanup;
+        ControlStore s;
+        try {
+            s = broker.control();
+        } catch (UnsupportedOperationException e) {
+            log.info("broker {} has no control store: revocations are not checked, and workflows, rate limits and"
+                    + " concurrency limits do not work with it", broker.describe());
+            s = null;
+        }
+        this.store = s;
+    }
+
+    /** Whether the state and result of this run are recorded. */
+    boolean storesResult(Envelope env, TaskDefinition def) {
+        return def.returnsValue() || Boolean.TRUE.equals(env.storeResult()) || TaskControls.of(def).storeResult();
+    }
+
+    // ------------------------------------------------------------------------------------------- revocations
+
+    /**
+     * Checks that the task is not revoked; if it is, acknowledges it without running it and records
+     * {@link TaskState#REVOKED}.
+     *
+     * @return true when the run was revoked (and is settled)
+     */
+    boolean settleIfRevoked(Run run, Envelope env) {
+        if (store == null) {
+            return false;
+        }
+        if (store.revoked(List.of(env.id())).isEmpty()) {
+            running.put(env.id(), run);
+            return false;
+        }
+        if (run.settle()) {
+            try {
+                if (!run.earlyAcked) {
+                    broker.ack(List.of(run.delivery));
+                }
+                log.info("task {} ({}) was revoked; dropped without running", env.id(), env.task());
+                ended(env, TaskState.REVOKED, "revoked before it started");
+            } finally {
+                cleanup.accept(run);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Settles a failed run whose task was revoked with {@code terminate} while it ran (its interrupt is
+     * the expected failure): acknowledged, recorded as {@link TaskState#REVOKED}, not retried.
+     *
+     * @return true when it was such a run (and is settled)
+     */
+    boolean settleIfTerminated(Run run) {
+        if (!terminated.contains(run)) {
+            return false;
+        }
+        Envelope env = run.envelope;
+        if (!run.earlyAcked) {
+            broker.ack(List.of(run.delivery));
+        }
+        log.info("task {} ({}) was revoked and terminated while it ran", env.id(), env.task());
+        ended(env, TaskState.REVOKED, "revoked and terminated while it ran");
+        return true;
+    }
+
+    // -------------------------------------------------------------------------------------------- admission
+
+    /**
+     * Applies the task's rate limit and concurrency limit. A limited run is put back (not counting as an
+     * attempt) and settled here.
+     *
+     * @return true when the run may go on
+     */
+    boolean admit(Run run, Envelope env, TaskDefinition def) {
+        TaskControls c = TaskControls.of(def);
+        if (!c.rateLimited() && c.concurrency() == 0) {
+            return true;
+        }
+        if (store == null) {
+            if (warnedUnsupported.add(def.name())) {
+                log.warn("task {} has a rate or concurrency limit but broker {} cannot keep one; it runs unlimited",
+                        def.name(), broker.describe());
+            }
+            return true;
+        }
+        Envelope current = env;
+        String reserved = env.headers().get(RATE_SLOT_HEADER);
+        if (c.rateLimited() && reserved == null) {
+            Duration wait = store.reserveRate(c.rateKey(def.name(), env.args()), c.rateInterval());
+            if (wait.compareTo(NEGLIGIBLE_WAIT) > 0) {
+                Instant slot = clock.instant().plus(wait);
+                Map<String, String> headers = new HashMap<>(env.headers());
+                headers.put(RATE_SLOT_HEADER, Long.toString(slot.toEpochMilli()));
+                postpone(run, env.toBuilder().headers(headers).build(), wait, "rate limit " + c.rateLimitText().orElse(""));
+                return false;
+            }
+        }
+        if (c.concurrency() > 0) {
+            String holder = config.workerId() + "/" + run.delivery.receipt();
+            if (!store.acquireSlot(def.name(), c.concurrency(), holder, config.lease())) {
+                long jitter = ThreadLocalRandom.current().nextLong(SLOT_RETRY_DELAY.toMillis() + 1);
+                postpone(run, env, SLOT_RETRY_DELAY.plusMillis(jitter), "concurrency limit " + c.concurrency());
+                return false;
+            }
+            slots.put(run, new String[] {def.name(), holder});
+        }
+        if (reserved != null) {
+            // The slot is used now; a later retry of this task reserves a new one.
+            Map<String, String> headers = new HashMap<>(env.headers());
+            headers.remove(RATE_SLOT_HEADER);
+            current = env.toBuilder().headers(headers).build();
+            run.envelope = current;
+        }
+        return true;
+    }
+
+    private void postpone(Run run, Envelope env, Duration delay, String why) {
+        if (!run.settle()) {
+            return;
+        }
+        try {
+            broker.retry(run.delivery, codec.encode(env), delay);
+            log.debug("task {} ({}) postponed by {} ms by its {}", env.id(), env.task(), delay.toMillis(), why);
+        } finally {
+            cleanup.accept(run);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- workflows
+
+    /**
+     * Starts what follows a succeeded task of a workflow (its link; its chord's callback when it completes
+     * the chord). Called before the task is acknowledged, so a worker that dies here leaves the task to be
+     * redelivered; the next tasks carry idempotency keys from their ids, so starting them twice runs them
+     * once, and a chord member is counted once however often it reports.
+     *
+     * @throws dev.tasks.BrokerException when the broker fails (the task stays unacknowledged)
+     */
+    void beforeAck(Run run, Object value) {
+        Envelope env = run.envelope;
+        if (env.link() == null && env.chord() == null) {
+            return;
+        }
+        requireStore(env);
+        JsonNode result = value == null ? NullNode.getInstance() : codec.mapper().valueToTree(value);
+        // Recorded before anything after it starts, so a finished workflow never shows an earlier step unfinished.
+        broker.results().put(new StoredResult(env.id(), env.task(), TaskState.SUCCESS, result.toString(), null,
+                clock.instant()), config.resultTtl());
+        Workflows.StartContext ctx = startContext(env);
+        List<Envelope> next = new ArrayList<>();
+        if (env.link() != null) {
+            next.addAll(Workflows.start(env.link(), result, ctx));
+        }
+        JsonNode chord = env.chord();
+        if (chord != null) {
+            String chordId = chord.get("id").asText();
+            int size = chord.get("size").asInt();
+            int count = store.chordAdd(chordId, chord.get("index").asInt(), result.toString(), config.resultTtl());
+            if (count >= size) {
+                List<String> values = store.chordResults(chordId, size);
+                ArrayNode list = codec.mapper().createArrayNode();
+                for (int i = 0; i < values.size(); i++) {
+                    list.add(parse(values.get(i), chordId, i));
+                }
+                next.addAll(Workflows.start(chord.get("callback"), list, ctx));
+                log.debug("chord {} complete with {} member(s); its callback is started by task {}", chordId, size,
+                        env.id());
+            }
+        }
+        if (next.isEmpty()) {
+            return;
+        }
+        List<OutboundMessage> messages = new ArrayList<>(next.size());
+        for (Envelope e : next) {
+            messages.add(new OutboundMessage(e.id(), e.queue(), e.priority(), e.eta(), codec.encode(e)));
+        }
+        broker.publish(messages);
+    }
+
+    private JsonNode parse(String json, String chordId, int index) {
+        if (json == null) {
+            throw new IllegalStateException("chord " + chordId + " counted complete but member " + index
+                    + " has no recorded result (its data may have expired after " + config.resultTtl() + ")");
+        }
+        try {
+            return codec.mapper().readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("chord " + chordId + " member " + index + " result is not JSON", e);
+        }
+    }
+
+    private Workflows.StartContext startContext(Envelope env) {
+        Instant now = clock.instant();
+        return new Workflows.StartContext() {
+            @Override public Instant now() { return now; }
+            @Override public Optional<TaskDefinition> find(String name) { return config.registry().find(name); }
+            @Override public String parentId() { return env.id(); }
+            @Override public String rootId() { return env.rootId() != null ? env.rootId() : env.id(); }
+            @Override public boolean continuation() { return true; }
+        };
+    }
+
+    private void requireStore(Envelope env) {
+        if (store == null) {
+            throw new UnsupportedOperationException("task " + env.id() + " (" + env.task() + ") is part of a workflow"
+                    + " but broker " + broker.describe() + " cannot run workflows");
+        }
+    }
+
+    /**
+     * A task ended without success for good ({@code FAILURE}, {@code EXPIRED} or {@code REVOKED}): records
+     * the tasks of its workflow that will never run now (the rest of its chain, its chord's callback) with
+     * the same outcome, so handles waiting on them see it.
+     */
+    void ended(Envelope env, TaskState state, String error) {
+        if (state == TaskState.REVOKED) {
+            put(env.id(), env.task(), TaskState.REVOKED, error);
+        }
+        if (env.link() == null && env.chord() == null) {
+            return;
+        }
+        TaskState downstream = state == TaskState.REVOKED ? TaskState.REVOKED : TaskState.FAILURE;
+        String why = "not run: task " + env.id() + " (" + env.task() + ") before it in its workflow ended " + state
+                + (error == null ? "" : ": " + error);
+        for (JsonNode n : Workflows.downstream(env)) {
+            put(n.get("id").asText(), n.get("task").asText(), downstream, why);
+        }
+    }
+
+    private void put(String id, String name, TaskState state, String error) {
+        try {
+            broker.results().put(new StoredResult(id, name, state, null, error, clock.instant()), config.resultTtl());
+        } catch (RuntimeException e) {
+            log.warn("could not store state {} of task {} ({}): {}", state, id, name, e.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ life cycle
+
+    /** Forgets a settled run and gives back its concurrency slot. */
+    void release(Run run) {
+        Envelope env = run.envelope;
+        if (env != null) {
+            running.remove(env.id(), run);
+        }
+        terminated.remove(run);
+        String[] slot = slots.remove(run);
+        if (slot != null) {
+            try {
+                store.releaseSlot(slot[0], slot[1]);
+            } catch (RuntimeException e) {
+                log.warn("could not give back the concurrency slot of task {} ({}): {}; it comes back after {}",
+                        run.taskId(), slot[0], e.toString(), config.lease());
+            }
+        }
+    }
+
+    /** Interrupts runs revoked with {@code terminate}, and renews the concurrency slots held. */
+    void heartbeat() {
+        if (store == null) {
+            return;
+        }
+        try {
+            if (!running.isEmpty()) {
+                for (Map.Entry<String, Boolean> e : store.revoked(new ArrayList<>(running.keySet())).entrySet()) {
+                    Run r = running.get(e.getKey());
+                    if (e.getValue() && r != null && !terminated.contains(r) && r.state() == Run.State.ACTIVE) {
+                        terminated.add(r);
+                        if (r.softLimit()) {
+                            log.warn("task {} ({}) was revoked with terminate; its thread was interrupted", r.taskId(),
+                                    r.taskName());
+                        }
+                    }
+                }
+            }
+            Map<String, List<String>> byName = new HashMap<>();
+            for (String[] s : slots.values()) {
+                byName.computeIfAbsent(s[0], k -> new ArrayList<>()).add(s[1]);
+            }
+            for (Map.Entry<String, List<String>> e : byName.entrySet()) {
+                Set<String> lost = store.renewSlots(e.getKey(), e.getValue(), config.lease());
+                if (!lost.isEmpty()) {
+                    log.warn("{} concurrency slot(s) of task {} were lost (lease of {} ran out); the limit may be"
+                            + " exceeded until those runs end", lost.size(), e.getKey(), config.lease());
+                }
+            }
+        } catch (Throwable t) {
+            log.warn("revocation and concurrency-slot heartbeat failed ({}); retrying in {}", t.toString(),
+                    config.heartbeatInterval());
+        }
+    }
+}
