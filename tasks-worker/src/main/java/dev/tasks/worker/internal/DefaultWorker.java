@@ -65,11 +65,6 @@ public final class DefaultWorker implements Worker {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
     private static final Duration MAX_ERROR_BACKOFF = Duration.ofSeconds(5);
     private static final long SLOT_POLL_MILLIS = 100;
-    /**
-     * How long the fetcher waits for more free places while the slots still have fetched work, so that one
-     * fetch claims a batch instead of one task per finished run (fewer round trips and SQL statements).
-     */
-    private static final long BATCH_WAIT_MILLIS = 5;
 
     private final WorkerConfig config;
     private final Broker broker;
@@ -396,13 +391,7 @@ public final class DefaultWorker implements Worker {
                 if (!permits.tryAcquire(SLOT_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
                     continue;
                 }
-                n = 1;
-                int batch = (config.concurrency() + config.prefetch()) / 2;
-                if (batch > 1 && !buffer.isEmpty() && permits.tryAcquire(batch - 1, BATCH_WAIT_MILLIS,
-                        TimeUnit.MILLISECONDS)) {
-                    n += batch - 1;
-                }
-                n += permits.drainPermits();
+                n = 1 + permits.drainPermits();
                 List<String> order = rotate(queues, fetchRound.getAndIncrement());
                 List<Delivery> got = broker.fetch(order, n, config.lease(), config.fetchWait());
                 Instant now = clock.instant();
