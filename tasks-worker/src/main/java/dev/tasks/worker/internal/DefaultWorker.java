@@ -410,6 +410,7 @@ public final class DefaultWorker implements Worker {
                     giveBack(runs, "just fetched");
                     break;
                 }
+                control.checkRevocations(runs);
                 buffer.addAll(runs);
                 backoff = Duration.ZERO;
             } catch (InterruptedException e) {

@@ -36,6 +36,10 @@ final class Run {
     volatile boolean softLimitExceeded;
     volatile long startedNanos;
     volatile Slot slot;
+    /** When the fetcher found this task not revoked, in {@link System#nanoTime()} terms; 0: not checked. */
+    volatile long notRevokedAtNanos;
+    /** Whether the fetcher found this task revoked. */
+    volatile boolean revokedAtFetch;
 
     Run(Delivery delivery, Instant fetchedAt) {
         this.delivery = delivery;
