@@ -5,6 +5,7 @@ import dev.tasks.Tasks;
 import dev.tasks.TasksConfig;
 import dev.tasks.examples.shop.AnalyticsTasks;
 import dev.tasks.examples.shop.BillingTasks;
+import dev.tasks.examples.shop.NotificationTasks;
 import dev.tasks.examples.shop.OrderTasks;
 import dev.tasks.examples.shop.Shop;
 import dev.tasks.examples.shop.ShopDatabase;
@@ -32,7 +33,7 @@ import java.util.Map;
  * progress, and ends with a summary. Exit code 0 when every task settled as expected.
  */
 final class Demo {
-    static final List<String> QUEUES = List.of("orders", "billing", "analytics_low_priority");
+    static final List<String> QUEUES = List.of("orders", "billing", "notifications", "analytics_low_priority");
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
 
     private final PrintStream out;
@@ -63,7 +64,7 @@ final class Demo {
                 broker.purge(q);
                 broker.purgeDeadLetters(q);
             }
-            Worker front = Worker.builder().broker(broker).registry(Shop.registry(db)).queues("orders", "billing")
+            Worker front = Worker.builder().broker(broker).registry(Shop.registry(db)).queues("orders", "billing", "notifications")
                     .concurrency(4).meterRegistry(meters).workerId("demo-front").build();
             Worker back = Worker.builder().broker(broker).registry(Shop.registry(db)).queues("analytics_low_priority")
                     .concurrency(2).meterRegistry(meters).workerId("demo-analytics").build();
@@ -72,7 +73,7 @@ final class Demo {
             long started = System.nanoTime();
             int expected;
             try (Tasks tasks = Tasks.builder().broker(broker).routes(Shop.routes())
-                    .declare(OrderTasks.class, BillingTasks.class, AnalyticsTasks.class).build()) {
+                    .declare(OrderTasks.class, BillingTasks.class, NotificationTasks.class, AnalyticsTasks.class).build()) {
                 ShopService shop = new ShopService(db, tasks);
                 for (int i = 1; i <= orders; i++) {
                     BigDecimal amount = i == orders / 2 ? new BigDecimal("4999.00")
@@ -83,7 +84,7 @@ final class Demo {
                 LocalDate blackFriday = LocalDate.of(2026, 11, 27);
                 tasks.delay(AnalyticsTasks.class, t -> t.nightlyReport(normalDay));
                 tasks.delay(AnalyticsTasks.class, t -> t.nightlyReport(blackFriday));
-                expected = orders * 3 + 2;
+                expected = orders * 4 + 2;
                 boolean done = watch(broker, meters, expected, started);
                 front.stop(Duration.ofSeconds(10));
                 back.stop(Duration.ofSeconds(10));
@@ -160,8 +161,8 @@ final class Demo {
                 expected, count(meters, "tasks.succeeded"), count(meters, "tasks.retried"), count(meters, "tasks.failed"),
                 count(meters, "tasks.dead.lettered"));
         Map<String, Long> rows = db.counts();
-        out.printf(Locale.ROOT, "  shop:  %d orders, %d charged, %d confirmations sent, %d events%n", rows.get("orders"),
-                rows.get("payments"), rows.get("emails"), rows.get("events"));
+        out.printf(Locale.ROOT, "  shop:  %d orders, %d charged, %d confirmations sent, %d texts, %d events%n",
+                rows.get("orders"), rows.get("payments"), rows.get("emails"), rows.get("texts"), rows.get("events"));
         out.printf(Locale.ROOT, "  reports: %s -> %s, %s -> %s (over its soft time limit, cleaned up)%n", normalDay,
                 db.reportStatus(normalDay.toString()), blackFriday, db.reportStatus(blackFriday.toString()));
         out.println("  logs: .tasks/demo.log");

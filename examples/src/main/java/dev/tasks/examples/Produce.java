@@ -6,6 +6,7 @@ import dev.tasks.TasksConfig;
 import dev.tasks.TasksException;
 import dev.tasks.examples.shop.AnalyticsTasks;
 import dev.tasks.examples.shop.BillingTasks;
+import dev.tasks.examples.shop.NotificationTasks;
 import dev.tasks.examples.shop.OrderTasks;
 import dev.tasks.examples.shop.Shop;
 import dev.tasks.examples.shop.ShopDatabase;
@@ -25,7 +26,8 @@ final class Produce {
         ShopDatabase db = Shop.database();
         try (Broker broker = Brokers.open(config.brokerSettings(Clock.systemUTC()));
                 Tasks tasks = Tasks.builder().broker(broker).routes(Shop.routes())
-                        .declare(OrderTasks.class, BillingTasks.class, AnalyticsTasks.class).build()) {
+                        .declare(OrderTasks.class, BillingTasks.class, NotificationTasks.class, AnalyticsTasks.class)
+                        .build()) {
             ShopService shop = new ShopService(db, tasks);
             long first = Clock.systemUTC().millis() * 1000;
             for (int i = 0; i < n; i++) {

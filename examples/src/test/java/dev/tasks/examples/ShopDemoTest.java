@@ -67,12 +67,13 @@ class ShopDemoTest {
     }
 
     private static void assertSummary(String output) {
-        int tasks = ORDERS * 3 + 2;
+        int tasks = ORDERS * 4 + 2;
         assertThat(output)
                 .contains(tasks + "/" + tasks + " settled")
                 .contains("tasks: " + tasks + " enqueued, " + (tasks - 2) + " succeeded")
                 .contains("2 dead-lettered")
-                .contains("shop:  " + ORDERS + " orders, " + (ORDERS - 1) + " charged, " + ORDERS + " confirmations sent")
+                .contains("shop:  " + ORDERS + " orders, " + (ORDERS - 1) + " charged, " + ORDERS + " confirmations sent, "
+                        + ORDERS + " texts")
                 .contains("2026-11-20 -> DONE")
                 .contains("2026-11-27 -> timeout")
                 .contains("card declined for order 10")

@@ -28,6 +28,7 @@ public final class Shop implements TaskProvider {
         return Routes.builder()
                 .route("orders.*", "orders")
                 .route("billing.*", "billing")
+                .route("notifications.*", "notifications")
                 .route("analytics.*", "analytics_low_priority")
                 .build();
     }
@@ -80,6 +81,7 @@ public final class Shop implements TaskProvider {
     private static void register(TaskRegistry.Builder b, ShopDatabase db) {
         b.register(OrderTasks.class, new ShopTaskImplementations.Orders(db))
                 .register(BillingTasks.class, new ShopTaskImplementations.Billing(db))
+                .register(NotificationTasks.class, new ShopTaskImplementations.Notifications(db))
                 .register(AnalyticsTasks.class, new ShopTaskImplementations.Analytics(db));
     }
 

@@ -22,7 +22,7 @@ public final class ShopService {
 
     /**
      * Places an order: inserts it and, in the same transaction, schedules the confirmation email, the card
-     * charge and an analytics event. If anything fails the transaction rolls back and no task is sent.
+     * charge, a text to the customer and an analytics event. If anything fails the transaction rolls back and no task is sent.
      */
     public void placeOrder(long orderId, String customer, BigDecimal amount) {
         try (Connection c = db.dataSource().getConnection()) {
@@ -37,6 +37,7 @@ public final class ShopService {
                 }
                 tasks.delayOnCommit(OrderTasks.class, t -> t.sendOrderConfirmation(orderId));
                 tasks.delayOnCommit(BillingTasks.class, t -> t.chargeCard(orderId, amount));
+                tasks.delayOnCommit(NotificationTasks.class, t -> t.textCustomer(customer, orderId));
                 tasks.delayOnCommit(AnalyticsTasks.class, t -> t.track("order_placed", orderId));
                 c.commit();
             } catch (SQLException | RuntimeException e) {

@@ -97,6 +97,28 @@ final class ShopTaskImplementations {
         }
     }
 
+    static final class Notifications implements NotificationTasks {
+        private final ShopDatabase db;
+
+        Notifications(ShopDatabase db) {
+            this.db = db;
+        }
+
+        @Override
+        public void textCustomer(String customer, long orderId) {
+            try (Connection c = db.dataSource().getConnection();
+                    PreparedStatement ps = c.prepareStatement("insert into shop_texts (order_id, customer) values (?, ?)")) {
+                ps.setLong(1, orderId);
+                ps.setString(2, customer);
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                if (!ShopDatabase.isDuplicateKey(e)) {
+                    throw new TasksException("text for order " + orderId + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
     static final class Analytics implements AnalyticsTasks {
         private final ShopDatabase db;
 
