@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tasks.spi.Broker;
+import dev.tasks.spi.ForwardingBroker;
 import dev.tasks.spi.DeadLetter;
 import dev.tasks.spi.Delivery;
 import dev.tasks.spi.IdempotencyStore;
@@ -96,104 +97,23 @@ class OutboxRelayTest {
     }
 
     /** Publishes, then fails as if the process died before the relay could delete the rows. */
-    static final class CrashAfterPublish implements Broker {
-        final Broker delegate;
+    static final class CrashAfterPublish extends ForwardingBroker {
         final AtomicInteger published = new AtomicInteger();
 
         CrashAfterPublish(Broker delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
         public void publish(List<OutboundMessage> messages) {
-            delegate.publish(messages);
+            delegate().publish(messages);
             published.incrementAndGet();
             throw new IllegalStateException("simulated crash after publish");
         }
 
         @Override
         public String describe() {
-            return "crashing " + delegate.describe();
-        }
-
-        @Override
-        public List<Delivery> fetch(List<String> queues, int max, Duration lease, Duration wait) {
-            return delegate.fetch(queues, max, lease, wait);
-        }
-
-        @Override
-        public void ack(Collection<Delivery> deliveries) {
-            delegate.ack(deliveries);
-        }
-
-        @Override
-        public void retry(Delivery delivery, String newPayload, Duration delay) {
-            delegate.retry(delivery, newPayload, delay);
-        }
-
-        @Override
-        public void release(Collection<Delivery> deliveries) {
-            delegate.release(deliveries);
-        }
-
-        @Override
-        public Set<String> extendLeases(Collection<Delivery> deliveries, Duration lease) {
-            return delegate.extendLeases(deliveries, lease);
-        }
-
-        @Override
-        public void deadLetter(Delivery delivery, String reason) {
-            delegate.deadLetter(delivery, reason);
-        }
-
-        @Override
-        public List<DeadLetter> deadLetters(String queue, int limit) {
-            return delegate.deadLetters(queue, limit);
-        }
-
-        @Override
-        public int replayDeadLetters(String queue, Collection<String> ids) {
-            return delegate.replayDeadLetters(queue, ids);
-        }
-
-        @Override
-        public long purgeDeadLetters(String queue) {
-            return delegate.purgeDeadLetters(queue);
-        }
-
-        @Override
-        public QueueStats stats(String queue) {
-            return delegate.stats(queue);
-        }
-
-        @Override
-        public Set<String> queues() {
-            return delegate.queues();
-        }
-
-        @Override
-        public long purge(String queue) {
-            return delegate.purge(queue);
-        }
-
-        @Override
-        public IdempotencyStore idempotency() {
-            return delegate.idempotency();
-        }
-
-        @Override
-        public LeaderLock leaderLock() {
-            return delegate.leaderLock();
-        }
-
-        @Override
-        public StateStore state() {
-            return delegate.state();
-        }
-
-        @Override
-        public ResultStore results() {
-            return delegate.results();
+            return "crashing " + delegate().describe();
         }
 
         @Override
