@@ -23,6 +23,13 @@ public interface RelTasks {
     @Task(name = "rel.add", maxRetries = 0)
     int add(int a, int b);
 
+    /**
+     * Records {@code key|pid|start millis} in the run log: at most 10 runs a second across all workers
+     * (the rate-limit test runs it in two worker processes).
+     */
+    @Task(name = "rel.limited", maxRetries = 3, rateLimit = "10/s")
+    void limited(String key);
+
     /** Takes a list of strings (typed arguments for the bad-input properties). */
     @Task(name = "rel.names", maxRetries = 0)
     void names(java.util.List<String> names);

@@ -36,6 +36,11 @@ public final class RelTasksImpl implements RelTasks {
     }
 
     @Override
+    public void limited(String key) {
+        log.get().record(key + "|" + ProcessHandle.current().pid() + "|" + System.currentTimeMillis());
+    }
+
+    @Override
     public void noop(long n) {
         NOOPS.incrementAndGet();
     }
