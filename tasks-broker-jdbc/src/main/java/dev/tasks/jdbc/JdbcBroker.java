@@ -741,7 +741,8 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     }
 
     private static String oneLine(String reason) {
-        String s = reason == null ? "" : reason.replaceAll("\\s*\\R\\s*", " ").trim();
+        // PostgreSQL text cannot hold NUL; a reason quoting a hostile payload may contain one.
+        String s = reason == null ? "" : reason.replaceAll("\\s*\\R\\s*", " ").replace("\u0000", "\\u0000").trim();
         return s.length() > MAX_REASON_LENGTH ? s.substring(0, MAX_REASON_LENGTH - 3) + "..." : s;
     }
 

@@ -134,6 +134,16 @@ abstract class JdbcBrokerScenarios {
     }
 
     @Test
+    void a_reason_quoting_a_nul_character_is_dead_lettered_not_left_leased() {
+        broker.publish(msg(queue, "nul"));
+        Delivery d = broker.fetch(List.of(queue), 1, LEASE, Duration.ZERO).get(0);
+        broker.deadLetter(d, "argument 0 must be int, got \"a\u0000b\"");
+        assertThat(broker.deadLetters(queue, 10)).singleElement()
+                .satisfies(dl -> assertThat(dl.reason()).isEqualTo("argument 0 must be int, got \"a\\u0000b\""));
+        assertThat(broker.stats(queue).inFlight()).isZero();
+    }
+
+    @Test
     void dead_letters_keep_the_reason_and_replay_puts_them_back() {
         broker.publish(msg(queue, "bad"));
         Delivery d = broker.fetch(List.of(queue), 1, LEASE, Duration.ZERO).get(0);

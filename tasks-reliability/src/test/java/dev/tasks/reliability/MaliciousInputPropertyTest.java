@@ -279,6 +279,12 @@ class MaliciousInputPropertyTest {
                 net.jqwik.api.Tuple.of(1, withoutPayload));
     }
 
+    /** Payloads no valid producer writes: garbage, JSON that is no envelope, broken envelopes, and worse. */
+    static Arbitrary<String> malformedPayloads() {
+        return Arbitraries.oneOf(garbage(), jsonNotAnEnvelope(), brokenEnvelope(), unknownTaskEnvelope(),
+                wrongArgumentsEnvelope(), deeplyNested(), oversized());
+    }
+
     private static Arbitrary<String> garbage() {
         return Arbitraries.oneOf(
                 Arbitraries.strings().ofMaxLength(200),
