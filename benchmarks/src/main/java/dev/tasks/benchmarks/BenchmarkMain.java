@@ -1,7 +1,6 @@
 package dev.tasks.benchmarks;
 
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,11 +20,6 @@ import java.util.List;
 public final class BenchmarkMain {
 
     private BenchmarkMain() {}
-
-    /** Runs the harness and exits with its status (0: every scenario ran; 1: one failed; 2: bad usage). */
-    public static void main(String[] args) {
-        System.exit(run(new PrintStream(System.out, true, StandardCharsets.UTF_8), args));
-    }
 
     /** Runs the harness, printing to {@code out}; returns the exit status without exiting. */
     public static int run(PrintStream out, String... args) {
