@@ -118,18 +118,14 @@ public final class InMemoryBroker implements Broker {
         if (messages.isEmpty()) {
             return;
         }
-        lock.lock();
-        try {
-            ensureOpen();
+        lockedRun(() -> {
             Instant now = clock.instant();
             for (OutboundMessage m : messages) {
                 Instant due = m.notBefore() == null ? now : m.notBefore();
                 queue(m.queue()).addPending(new StoredMessage(m.queue(), m.id(), m.priority(), m.payload(), due, ++sequence));
             }
             changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override
@@ -148,9 +144,7 @@ public final class InMemoryBroker implements Broker {
         }
         long waitNanos = Checks.toNanosSaturated(wait);
         long start = System.nanoTime();
-        lock.lock();
-        try {
-            ensureOpen();
+        return locked(() -> {
             while (true) {
                 Instant now = clock.instant();
                 List<Delivery> out = take(names, max, lease, now);
@@ -172,9 +166,7 @@ public final class InMemoryBroker implements Broker {
                     return List.of();
                 }
             }
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** Leases up to {@code max} due messages, taking one from each queue in turn from a rotating start. */
@@ -234,18 +226,14 @@ public final class InMemoryBroker implements Broker {
     @Override
     public void ack(Collection<Delivery> deliveries) {
         Checks.noNulls(deliveries, "deliveries");
-        lock.lock();
-        try {
-            ensureOpen();
+        lockedRun(() -> {
             for (Delivery d : deliveries) {
                 StoredMessage m = byReceipt.remove(d.receipt());
                 if (m != null) {
                     queues.get(m.queue).detach(m);
                 }
             }
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override
@@ -253,9 +241,7 @@ public final class InMemoryBroker implements Broker {
         Checks.notNull(delivery, "delivery");
         Checks.notNull(newPayload, "newPayload");
         Checks.notNegative(delay, "delay");
-        lock.lock();
-        try {
-            ensureOpen();
+        lockedRun(() -> {
             StoredMessage m = byReceipt.remove(delivery.receipt());
             if (m == null) {
                 return;
@@ -270,17 +256,13 @@ public final class InMemoryBroker implements Broker {
             m.sequence = ++sequence;
             q.addPending(m);
             changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override
     public void release(Collection<Delivery> deliveries) {
         Checks.noNulls(deliveries, "deliveries");
-        lock.lock();
-        try {
-            ensureOpen();
+        lockedRun(() -> {
             boolean any = false;
             for (Delivery d : deliveries) {
                 StoredMessage m = byReceipt.remove(d.receipt());
@@ -295,18 +277,14 @@ public final class InMemoryBroker implements Broker {
             if (any) {
                 changed.signalAll();
             }
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override
     public Set<String> extendLeases(Collection<Delivery> deliveries, Duration lease) {
         Checks.noNulls(deliveries, "deliveries");
         Checks.positive(lease, "lease");
-        lock.lock();
-        try {
-            ensureOpen();
+        return locked(() -> {
             Instant leaseUntil = Checks.plus(clock.instant(), lease);
             Set<String> lost = new LinkedHashSet<>();
             for (Delivery d : deliveries) {
@@ -320,18 +298,14 @@ public final class InMemoryBroker implements Broker {
                 }
             }
             return Collections.unmodifiableSet(lost);
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override
     public void deadLetter(Delivery delivery, String reason) {
         Checks.notNull(delivery, "delivery");
         Checks.notNull(reason, "reason");
-        lock.lock();
-        try {
-            ensureOpen();
+        lockedRun(() -> {
             StoredMessage m = byReceipt.remove(delivery.receipt());
             if (m == null) {
                 return;
@@ -342,18 +316,14 @@ public final class InMemoryBroker implements Broker {
             DeadLetter letter =
                     new DeadLetter(id, q.name, m.messageId, m.payload, reason, m.deliveryCount, clock.instant());
             q.dead.put(id, new MemoryQueue.DeadEntry(letter, m.priority));
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override
     public List<DeadLetter> deadLetters(String queue, int limit) {
         Queues.check(queue);
         Checks.atLeastOne(limit, "limit");
-        lock.lock();
-        try {
-            ensureOpen();
+        return locked(() -> {
             MemoryQueue q = queues.get(queue);
             if (q == null) {
                 return List.of();
@@ -366,18 +336,14 @@ public final class InMemoryBroker implements Broker {
                 out.add(e.letter());
             }
             return Collections.unmodifiableList(out);
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override
     public int replayDeadLetters(String queue, Collection<String> ids) {
         Queues.check(queue);
         Checks.noNulls(ids, "ids");
-        lock.lock();
-        try {
-            ensureOpen();
+        return locked(() -> {
             MemoryQueue q = queues.get(queue);
             if (q == null) {
                 return 0;
@@ -398,36 +364,28 @@ public final class InMemoryBroker implements Broker {
                 changed.signalAll();
             }
             return replayed;
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override
     public long purgeDeadLetters(String queue) {
         Queues.check(queue);
-        lock.lock();
-        try {
-            ensureOpen();
+        return locked(() -> {
             MemoryQueue q = queues.get(queue);
             if (q == null) {
-                return 0;
+                return 0L;
             }
             long n = q.dead.size();
             q.dead.clear();
             return n;
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** Counts for one queue; in-flight counts leases that have not run out by the clock. */
     @Override
     public QueueStats stats(String queue) {
         Queues.check(queue);
-        lock.lock();
-        try {
-            ensureOpen();
+        return locked(() -> {
             MemoryQueue q = queues.get(queue);
             if (q == null) {
                 return new QueueStats(queue, 0, 0, 0, 0);
@@ -436,33 +394,25 @@ public final class InMemoryBroker implements Broker {
             q.reclaimExpired(now);
             long ready = q.countReady(now);
             return new QueueStats(queue, ready, q.countPending() - ready, q.countLeased(), q.dead.size());
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** The names of every queue published to since this broker was created, sorted. */
     @Override
     public Set<String> queues() {
-        lock.lock();
-        try {
-            ensureOpen();
+        return locked(() -> {
             return Collections.unmodifiableSet(new TreeSet<>(queues.keySet()));
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** Deletes the ready and delayed messages of a queue, including ones whose lease ran out; returns how many. */
     @Override
     public long purge(String queue) {
         Queues.check(queue);
-        lock.lock();
-        try {
-            ensureOpen();
+        return locked(() -> {
             MemoryQueue q = queues.get(queue);
             if (q == null) {
-                return 0;
+                return 0L;
             }
             q.reclaimExpired(clock.instant());
             List<StoredMessage> removed = q.drainPending();
@@ -471,10 +421,8 @@ public final class InMemoryBroker implements Broker {
                     byReceipt.remove(m.receipt);
                 }
             }
-            return removed.size();
-        } finally {
-            lock.unlock();
-        }
+            return (long) removed.size();
+        });
     }
 
     @Override
@@ -558,4 +506,24 @@ public final class InMemoryBroker implements Broker {
             lock.unlock();
         }
     }
+
+    /** Runs {@code body} under the broker's lock, after checking the broker is open. */
+    private <T> T locked(java.util.function.Supplier<T> body) {
+        lock.lock();
+        try {
+            ensureOpen();
+            return body.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** As {@link #locked}, for a body without a result. */
+    private void lockedRun(Runnable body) {
+        locked(() -> {
+            body.run();
+            return null;
+        });
+    }
+
 }
