@@ -1,5 +1,7 @@
 package dev.tasks.redis;
 
+import dev.tasks.tck.TcpProxy;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -116,7 +118,7 @@ class ConnectionLossTest {
     @Test
     void an_outage_fails_calls_with_broker_exceptions_backs_off_and_recovers_without_losing_messages() throws Exception {
         URI target = URI.create(TestRedis.url());
-        try (FlakyProxy proxy = new FlakyProxy(target.getHost(), target.getPort() < 0 ? 6379 : target.getPort());
+        try (TcpProxy proxy = new TcpProxy(target.getHost(), target.getPort() < 0 ? 6379 : target.getPort());
                 RedisBroker viaProxy = RedisBroker.builder()
                         .url("redis://127.0.0.1:" + proxy.port())
                         .keyPrefix(prefix)
@@ -142,7 +144,7 @@ class ConnectionLossTest {
                 }
             }
             assertThat(failures).isNotEmpty();
-            assertThat(proxy.refusedConnections()).isLessThan(20);
+            assertThat(proxy.refused()).isLessThan(20);
 
             proxy.restore();
             await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(BrokerException.class)

@@ -1,5 +1,7 @@
 package dev.tasks.reliability;
 
+import dev.tasks.tck.TcpProxy;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

@@ -1,4 +1,4 @@
-package dev.tasks.reliability;
+package dev.tasks.tck;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,9 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link #restore()}: traffic flows again (stalled connections are dropped, as a real network would
  *       after such an outage, and new connections go through).</li>
  * </ul>
- * Counts every accepted connection, so a test can see how often a client tries to reconnect.
+ * Counts every accepted connection, and those refused while cut, so a test can see how often a client
+ * tries to reconnect. For broker tests of connection loss.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
     private enum Mode { OPEN, CUT, STALL }
 
     private final ServerSocket server;
@@ -30,11 +31,13 @@ final class TcpProxy implements AutoCloseable {
     private final int targetPort;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
     private final Object gate = new Object();
     private volatile Mode mode = Mode.OPEN;
     private volatile boolean closed;
 
-    TcpProxy(String targetHost, int targetPort) throws IOException {
+    /** Listens on a free loopback port and forwards to {@code targetHost:targetPort}. */
+    public TcpProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         this.server = new ServerSocket();
@@ -44,25 +47,34 @@ final class TcpProxy implements AutoCloseable {
         t.start();
     }
 
-    int port() {
+    /** The port the proxy listens on (127.0.0.1). */
+    public int port() {
         return server.getLocalPort();
     }
 
+    /** Connections refused while the link was cut. */
+    public int refused() {
+        return refused.get();
+    }
+
     /** Connections accepted since the proxy started (whatever happened to them). */
-    int accepted() {
+    public int accepted() {
         return accepted.get();
     }
 
-    void cut() {
+    /** Drops every connection; new ones are refused (accepted and closed at once). */
+    public void cut() {
         mode = Mode.CUT;
         dropAll();
     }
 
-    void stall() {
+    /** Holds every connection silent. */
+    public void stall() {
         mode = Mode.STALL;
     }
 
-    void restore() {
+    /** Lets traffic flow again. */
+    public void restore() {
         Mode was = mode;
         if (was == Mode.STALL) {
             dropAll();
@@ -93,6 +105,7 @@ final class TcpProxy implements AutoCloseable {
             }
             accepted.incrementAndGet();
             if (mode == Mode.CUT) {
+                refused.incrementAndGet();
                 closeQuietly(client);
                 continue;
             }
