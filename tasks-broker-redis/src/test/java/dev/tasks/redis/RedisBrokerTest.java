@@ -200,20 +200,28 @@ class RedisBrokerTest {
 
     @Test
     void a_waiting_fetch_wakes_up_when_a_message_is_published() throws Exception {
-        Thread publisher = new Thread(() -> {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            broker.publish(msg("late", "q", 0));
-        }, "test-publisher");
-        publisher.start();
-        long start = System.nanoTime();
-        List<Delivery> got = broker.fetch(List.of("q"), 1, LEASE, Duration.ofSeconds(5));
-        publisher.join();
+        long blockedBefore = blockedClients();
+        java.util.concurrent.CompletableFuture<List<Delivery>> fetch = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> broker.fetch(List.of("q"), 1, LEASE, Duration.ofSeconds(5)));
+        // publish only once the fetch is really waiting inside Redis (a blocked XREAD)
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                .until(() -> blockedClients() > blockedBefore);
+        long published = System.nanoTime();
+        broker.publish(msg("late", "q", 0));
+        List<Delivery> got = fetch.get(5, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(got).extracting(Delivery::messageId).containsExactly("late");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+        assertThat(Duration.ofNanos(System.nanoTime() - published)).isLessThan(Duration.ofSeconds(3));
+    }
+
+    private static long blockedClients() {
+        try (RedisClient c = TestRedis.client()) {
+            for (String line : c.info("clients").split("\\r?\\n")) {
+                if (line.startsWith("blocked_clients:")) {
+                    return Long.parseLong(line.substring("blocked_clients:".length()).trim());
+                }
+            }
+        }
+        return 0;
     }
 
     @Test
