@@ -18,6 +18,7 @@ import java.util.UUID;
 
 /** A SQL broker (PostgreSQL or H2) on tables with a fresh prefix per run, dropped at the end. */
 final class JdbcTarget implements Target {
+    private static final long STATS_FLUSH_MILLIS = 1_100;
     private final String name;
     private final String url;
     private final String prefix = "bench_" + UUID.randomUUID().toString().substring(0, 8) + "_";
@@ -53,6 +54,49 @@ final class JdbcTarget implements Target {
     @Override
     public String latencyLimit() {
         return "postgres".equals(name) ? Limits.PG_CLAIM_C1_LATENCY : Limits.REDIS_XADD_C1_P50;
+    }
+
+    /**
+     * PostgreSQL's own counters for the database: {@code transactions} (committed and rolled back; the broker
+     * runs each statement in a transaction of its own, except grouped work), {@code rows_written}
+     * (inserted, updated, deleted), {@code wal_syncs} (WAL flushes to disk) and {@code server_cpu_micros}
+     * (every {@code postgres} process on this machine). Backends report their statistics about once a second
+     * when idle, so a snapshot first waits that long.
+     */
+    @Override
+    public Optional<ServerCounters> counters() {
+        if (!"postgres".equals(name)) {
+            return Optional.empty();
+        }
+        return Optional.of(this::pgSnapshot);
+    }
+
+    private Map<String, Long> pgSnapshot() {
+        try {
+            Thread.sleep(STATS_FLUSH_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Map<String, Long> out = new java.util.LinkedHashMap<>();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT xact_commit + xact_rollback, tup_inserted + tup_updated"
+                    + " + tup_deleted FROM pg_stat_database WHERE datname = current_database()")) {
+                rs.next();
+                out.put("transactions", rs.getLong(1));
+                out.put("rows_written", rs.getLong(2));
+            }
+            try (ResultSet rs = st.executeQuery("SELECT wal_sync FROM pg_stat_wal")) {
+                if (rs.next()) {
+                    out.put("wal_syncs", rs.getLong(1));
+                }
+            } catch (SQLException e) {
+                // pg_stat_wal is PostgreSQL 14 or later.
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read PostgreSQL statistics: " + e.getMessage(), e);
+        }
+        Procs.cpuMicrosOf("postgres").ifPresent(cpu -> out.put("server_cpu_micros", cpu));
+        return out;
     }
 
     /** Bytes of this run's tables (PostgreSQL: {@code pg_total_relation_size}, tables, indexes and TOAST). */

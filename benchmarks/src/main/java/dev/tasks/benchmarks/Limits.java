@@ -24,6 +24,7 @@ final class Limits {
     static final String JVM_IDLE_RSS = "jvm_idle_rss";
     static final String JVM_STARTUP = "jvm_startup";
     static final String ONE_COMMAND = "one_command";
+    static final String ONE_TRANSACTION = "one_transaction";
 
     private Limits() {}
 
@@ -94,6 +95,7 @@ final class Limits {
                 List<String> c1 = new ArrayList<>(base);
                 c1.addAll(List.of("-c", "1", "-t", Integer.toString(n1), db));
                 r = pgbench(Procs.run(c1, 900));
+                report.limit(ONE_TRANSACTION, 1, "transactions/task", "one transaction per task (the pgbench claim)");
                 report.limit(PG_CLAIM_C1_LATENCY, r[1], "ms", "average latency of the same claim with pgbench -c 1 -t " + n1);
                 report.limit(PG_CLAIM_C1_US, r[1] * 1000, "us/op", "the same, in microseconds (CPU per task compares with it)");
             } finally {

@@ -72,6 +72,43 @@ final class Procs {
         }
     }
 
+    /**
+     * CPU time used by every process of the given command name on this machine, in microseconds (Linux
+     * {@code /proc}): user and system time, plus that of children they already reaped, so a PostgreSQL
+     * backend that exited still counts through the postmaster. Empty where {@code /proc} cannot tell.
+     */
+    static java.util.OptionalLong cpuMicrosOf(String command) {
+        long ticks = 0;
+        boolean found = false;
+        try (java.util.stream.Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                String stat;
+                try {
+                    stat = Files.readString(p.resolve("stat"));
+                } catch (IOException e) {
+                    continue; // exited meanwhile, or not ours to read
+                }
+                int open = stat.indexOf('(');
+                int close = stat.lastIndexOf(')');
+                if (open < 0 || close < open || !stat.substring(open + 1, close).equals(command)) {
+                    continue;
+                }
+                // Fields after the command: state is field 3; utime, stime, cutime, cstime are 14 to 17.
+                String[] f = stat.substring(close + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+                found = true;
+            }
+        } catch (IOException | RuntimeException e) {
+            return java.util.OptionalLong.empty();
+        }
+        // USER_HZ is 100 on every Linux this runs on.
+        return found ? java.util.OptionalLong.of(ticks * 10_000) : java.util.OptionalLong.empty();
+    }
+
     /** Resident set size of a process, in MiB (Linux {@code /proc}). */
     static double rssMiB(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {

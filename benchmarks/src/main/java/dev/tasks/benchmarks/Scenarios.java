@@ -562,6 +562,11 @@ final class Scenarios {
                     Limits.ONE_COMMAND, Map.of("scripts_per_task", Report.fmt((double) scripts / n), "detail",
                             Report.quote(topCommands(d, n))));
         }
+        if (d.containsKey("transactions")) {
+            report.result(broker, what + "_transactions_per_task", (double) d.get("transactions") / n, "transactions/task",
+                    Limits.ONE_TRANSACTION, Map.of("rows_written_per_task", Report.fmt((double) d.get("rows_written") / n),
+                            "wal_syncs_per_task", Report.fmt((double) d.getOrDefault("wal_syncs", 0L) / n)));
+        }
         report.result(broker, what + "_jvm_cpu_per_task", d.getOrDefault("jvm_cpu_nanos", 0L) / 1000.0 / n, "us/task",
                 singleThreadLatency());
         if (d.containsKey("server_cpu_micros")) {

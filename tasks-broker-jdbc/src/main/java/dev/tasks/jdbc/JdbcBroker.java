@@ -3,6 +3,7 @@ package dev.tasks.jdbc;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tasks.BrokerException;
 import dev.tasks.ConfigurationException;
+import dev.tasks.internal.GroupCommit;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.BrokerSettings;
 import dev.tasks.spi.DeadLetter;
@@ -26,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -99,9 +101,14 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     /** The shortest pause between polls; doubles up to the maximum while nothing arrives. */
     static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(5);
     static final Duration HOUSEKEEPING_INTERVAL = Duration.ofMinutes(1);
+    /** How often dead-row counts are checked when PostgreSQL's autovacuum is off (see {@link Housekeeping}). */
+    static final Duration VACUUM_CHECK_INTERVAL = Duration.ofSeconds(5);
     static final int MAX_REASON_LENGTH = 2000;
 
     private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    /** The most receipts one grouped ack statement carries. */
+    static final int GROUP_ACK_MAX = 1000;
 
     private final Database db;
     private final Clock clock;
@@ -114,6 +121,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     private final ReentrantLock h2ClaimLock = new ReentrantLock();
     private final AtomicInteger rotation = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final GroupCommit<List<Receipt>> acks = new GroupCommit<>(this::sendAcks, GROUP_ACK_MAX);
     private final String instanceId;
     private final PgListener listener;
     private final Housekeeping housekeeping;
@@ -169,7 +177,8 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
             this.listener = dialect == Dialect.POSTGRESQL && b.listen
                     ? PgListener.start(ds, names.channel(), wakeUps, JdbcResultStore.resultChannel(names), resultSignals,
                             "tasks-jdbc-listen-" + n) : null;
-            this.housekeeping = new Housekeeping(db, clock, "tasks-jdbc-housekeeping-" + n, HOUSEKEEPING_INTERVAL);
+            this.housekeeping = new Housekeeping(db, clock, "tasks-jdbc-housekeeping-" + n, HOUSEKEEPING_INTERVAL,
+                    VACUUM_CHECK_INTERVAL);
             log.info("JDBC broker started: {}, dialect {}, autoMigrate {}, pool {}, max poll interval {}, notify {}",
                     description, dialect, b.autoMigrate, ownedPool == null ? "caller's" : String.valueOf(b.poolSize),
                     maxPollInterval, listener != null);
@@ -565,15 +574,29 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
             return;
         }
         checkOpen();
-        db.run("acknowledging " + receipts.size() + " message(s)", c -> {
+        acks.submit(receipts, receipts.size());
+    }
+
+    /**
+     * Sends the receipts of concurrent {@link #ack} calls as one statement in one transaction (group commit):
+     * a task costs a share of a commit, not a commit. The transaction is all or nothing, so its failure is
+     * the outcome of every call in it.
+     */
+    private List<RuntimeException> sendAcks(List<List<Receipt>> batch) {
+        List<Receipt> all = batch.size() == 1 ? batch.get(0) : new ArrayList<>();
+        if (batch.size() > 1) {
+            batch.forEach(all::addAll);
+        }
+        db.run("acknowledging " + all.size() + " message(s)", c -> {
             if (db.dialect == Dialect.POSTGRESQL) {
                 try (PreparedStatement ps = c.prepareStatement(sql.ackPg)) {
-                    bindPairs(c, ps, 1, receipts);
+                    bindPairs(c, ps, 1, all);
                     return ps.executeUpdate();
                 }
             }
-            return batchPairs(c, sql.ackH2, receipts);
+            return batchPairs(c, sql.ackH2, all);
         });
+        return Collections.nCopies(batch.size(), null);
     }
 
     @Override
@@ -910,6 +933,10 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     @Override
     public dev.tasks.spi.ControlStore control() {
         return control;
+    }
+
+    Housekeeping housekeeping() {
+        return housekeeping;
     }
 
     /** Closes the listener, the housekeeping thread and (if this broker opened it) the connection pool. */

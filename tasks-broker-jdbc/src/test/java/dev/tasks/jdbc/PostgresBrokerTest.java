@@ -3,6 +3,7 @@ package dev.tasks.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tasks.spi.Delivery;
+import dev.tasks.spi.OutboundMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,48 @@ class PostgresBrokerTest extends JdbcBrokerScenarios {
                 assertThat(latency).isLessThan(Duration.ofMillis(1000));
             } finally {
                 pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void with_autovacuum_off_the_broker_vacuums_its_message_table_once_dead_rows_pile_up() throws Exception {
+        try (JdbcBroker broker = open(clock)) {
+            broker.housekeeping().assumeAutovacuum(true);
+            assertThat(broker.housekeeping().vacuumIfNeeded()).as("autovacuum on: nothing to do").isEmpty();
+
+            // Each task leaves two dead row versions: its claim and its ack.
+            int n = (int) Housekeeping.VACUUM_MIN_DEAD / 2 + 2_000;
+            List<OutboundMessage> batch = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                batch.add(msg(queue, "m" + i));
+            }
+            broker.publish(batch);
+            int acked = 0;
+            while (acked < n) {
+                List<Delivery> got = broker.fetch(List.of(queue), 1000, LEASE, Duration.ZERO);
+                assertThat(got).as("fetch after %d acks", acked).isNotEmpty();
+                broker.ack(got);
+                acked += got.size();
+            }
+            String table = "\"" + schema + "\".tasks_messages";
+            broker.housekeeping().assumeAutovacuum(false);
+            // Statistics reach pg_stat_all_tables a moment after the transactions: wait for the vacuum, by this
+            // call or by the housekeeping thread (every few seconds, with the same advisory lock).
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                broker.housekeeping().vacuumIfNeeded();
+                assertThat(vacuumCount(table)).isPositive();
+            });
+        }
+    }
+
+    private static long vacuumCount(String table) throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(TestDatabases.postgresUrl());
+                java.sql.PreparedStatement ps = c.prepareStatement(
+                        "SELECT vacuum_count FROM pg_stat_all_tables WHERE relid = to_regclass(?)")) {
+            ps.setString(1, table);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
             }
         }
     }

@@ -3,6 +3,7 @@ package dev.tasks.redis;
 import dev.tasks.BrokerException;
 import dev.tasks.ConfigurationException;
 import dev.tasks.Priority;
+import dev.tasks.internal.GroupCommit;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.BrokerSettings;
 import dev.tasks.spi.DeadLetter;

@@ -46,6 +46,13 @@ import java.util.UUID;
  */
 public interface Worker extends AutoCloseable {
 
+    /**
+     * The default prefetch is this many tasks per slot (Celery's prefetch multiplier is 4 too): enough for a
+     * worker of short tasks to fetch and acknowledge in batches. Set {@link Builder#prefetch(int)} to 0 for
+     * long tasks, so that tasks wait in the queue, where any free worker can take them.
+     */
+    int DEFAULT_PREFETCH_PER_SLOT = 4;
+
     /** A builder with every default of {@link WorkerConfig}. */
     static Builder builder() {
         return new Builder();
@@ -305,7 +312,7 @@ public interface Worker extends AutoCloseable {
                         + " this is Java " + Runtime.version().feature() + ": use pool PLATFORM or a newer JVM");
             }
             int c = concurrency != null ? concurrency : Runtime.getRuntime().availableProcessors();
-            int p = prefetch != null ? prefetch : c;
+            int p = prefetch != null ? prefetch : DEFAULT_PREFETCH_PER_SLOT * c;
             int stuck = maxStuckThreads != null ? maxStuckThreads : c;
             String id = workerId != null ? workerId : defaultWorkerId();
             MeterRegistry meters = meterRegistry != null ? meterRegistry : new SimpleMeterRegistry();

@@ -103,7 +103,8 @@ public final class WorkerConfig {
 
     /**
      * How many fetched tasks may wait for a free slot, beyond the running ones (so at most
-     * {@code concurrency + prefetch} tasks are leased by this worker at once). Default: the concurrency.
+     * {@code concurrency + prefetch} tasks are leased by this worker at once). Default:
+     * {@value Worker#DEFAULT_PREFETCH_PER_SLOT} times the concurrency.
      */
     public int prefetch() { return prefetch; }
 

@@ -52,7 +52,7 @@ class WorkerBuilderTest {
             b.concurrency(7);
             WorkerConfig c = w.config();
             assertThat(c.concurrency()).isEqualTo(3);
-            assertThat(c.prefetch()).isEqualTo(3);
+            assertThat(c.prefetch()).isEqualTo(Worker.DEFAULT_PREFETCH_PER_SLOT * 3);
             assertThat(c.maxStuckThreads()).isEqualTo(3);
             assertThat(c.queues()).containsExactly("default");
             assertThat(c.lease()).isEqualTo(WorkerConfig.DEFAULT_LEASE);

@@ -54,7 +54,7 @@ final class WorkerCommand implements Callable<Integer> {
     PoolType pool;
 
     @CommandLine.Option(names = "--prefetch", paramLabel = "N",
-            description = "Fetched tasks that may wait for a free slot. Default: the concurrency.")
+            description = "Fetched tasks that may wait for a free slot. Default: 4 times the concurrency; 0 for long tasks.")
     Integer prefetch;
 
     @CommandLine.Option(names = "--grace", paramLabel = "DURATION", converter = Converters.DurationValue.class,

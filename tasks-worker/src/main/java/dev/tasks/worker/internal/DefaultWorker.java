@@ -38,7 +38,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,8 +49,10 @@ import org.slf4j.MDC;
 /**
  * The worker runtime behind {@link Worker}. Threads (all named after the queues):
  * <ul>
- *   <li>a fetcher that leases batches of deliveries while permits allow ({@code concurrency + prefetch});</li>
+ *   <li>a fetcher that leases batches of deliveries while places allow ({@code concurrency + prefetch}; see
+ *       {@link Places} for when it fetches);</li>
  *   <li>{@code concurrency} slots (platform or virtual threads) that take deliveries from the local buffer;</li>
+ *   <li>an {@link Acker} that acknowledges finished tasks in batches, so that slots do not wait for it;</li>
  *   <li>a timer for soft and hard time limits;</li>
  *   <li>a housekeeping pair: the lease heartbeat and the queue-depth poller.</li>
  * </ul>
@@ -81,7 +82,8 @@ public final class DefaultWorker implements Worker {
     private volatile boolean fetching;
     private volatile boolean coldRequested;
 
-    private final Semaphore permits;
+    private final Places places;
+    private final Acker acker;
     private final LinkedBlockingQueue<Run> buffer = new LinkedBlockingQueue<>();
     private final Map<String, Run> held = new ConcurrentHashMap<>();
     private final Set<Slot> slots = ConcurrentHashMap.newKeySet();
@@ -101,10 +103,12 @@ public final class DefaultWorker implements Worker {
         this.broker = config.broker();
         this.clock = config.clock();
         this.metrics = new WorkerMetrics(config.meterRegistry());
-        this.permits = new Semaphore(config.concurrency() + config.prefetch());
+        int capacity = config.concurrency() + config.prefetch();
+        this.places = new Places(capacity, Places.defaultBatch(capacity), buffer::isEmpty);
         String queues = String.join("+", config.queues());
         this.threadPrefix = "tasks-worker-" + (queues.length() > 40 ? queues.substring(0, 40) : queues);
         this.control = new Control(config, this::cleanup);
+        this.acker = new Acker(broker, capacity, threadPrefix + "-acker");
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -136,6 +140,7 @@ public final class DefaultWorker implements Worker {
             for (int i = 0; i < config.concurrency(); i++) {
                 startSlot(null);
             }
+            acker.start();
             fetcher = new Thread(this::fetchLoop, threadPrefix + "-fetcher");
             fetcher.setDaemon(false);
             fetcher.start();
@@ -276,6 +281,7 @@ public final class DefaultWorker implements Worker {
         }
         int cold = releaseActive();
         prefetched += releaseQueued();
+        flushAcks();
         housekeeping.shutdownNow();
         timer.shutdownNow();
         if (virtualExecutor != null) {
@@ -285,6 +291,21 @@ public final class DefaultWorker implements Worker {
         log.info("worker {} stopped in {} ms: {} prefetched task(s) given back at once, {} running task(s) given back"
                 + " after the grace period{}", config.workerId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
                 prefetched, cold, stuck.get() > 0 ? ", " + stuck.get() + " thread(s) still stuck in abandoned tasks" : "");
+    }
+
+    /** Waits for the acks of finished tasks to complete (bounded), then stops the acker. */
+    private void flushAcks() {
+        int left = acker.pending();
+        try {
+            if (!acker.close(30, TimeUnit.SECONDS)) {
+                log.warn("{} acknowledgement(s) of finished tasks did not complete within 30 s of shutdown; those"
+                        + " tasks will be redelivered when their lease runs out", acker.pending());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.warn("interrupted while waiting for {} acknowledgement(s) of finished tasks; unacknowledged tasks"
+                    + " will be redelivered when their lease runs out", left);
+        }
     }
 
     private void joinFetcher() {
@@ -388,14 +409,15 @@ public final class DefaultWorker implements Worker {
         while (fetching) {
             int n = 0;
             try {
-                if (!permits.tryAcquire(SLOT_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+                n = places.awaitBatch(SLOT_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                if (n == 0) {
                     continue;
                 }
-                n = 1 + permits.drainPermits();
                 List<String> order = rotate(queues, fetchRound.getAndIncrement());
                 List<Delivery> got = broker.fetch(order, n, config.lease(), config.fetchWait());
                 Instant now = clock.instant();
-                permits.release(n - got.size());
+                places.fetched(n, got.size());
+                places.release(n - got.size());
                 n = 0;
                 List<Run> runs = new ArrayList<>(got.size());
                 for (Delivery d : got) {
@@ -415,7 +437,7 @@ public final class DefaultWorker implements Worker {
                 backoff = Duration.ZERO;
             } catch (InterruptedException e) {
                 if (n > 0) {
-                    permits.release(n);
+                    places.release(n);
                 }
                 if (fetching) {
                     continue;
@@ -424,7 +446,7 @@ public final class DefaultWorker implements Worker {
                 break;
             } catch (Throwable t) {
                 if (n > 0) {
-                    permits.release(n);
+                    places.release(n);
                 }
                 backoff = nextBackoff(backoff);
                 log.warn("fetching from queues {} failed ({}); retrying in {} ms", queues, t.toString(),
@@ -493,10 +515,14 @@ public final class DefaultWorker implements Worker {
             }
             while (!slot.abandoned) {
                 Run run;
-                try {
-                    run = buffer.poll(SLOT_POLL_MILLIS, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    run = null;
+                run = buffer.poll();
+                if (run == null) {
+                    places.slotStarved();
+                    try {
+                        run = buffer.poll(SLOT_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        run = null;
+                    }
                 }
                 if (run == null) {
                     if (state != WorkerState.RUNNING) {
@@ -758,19 +784,28 @@ public final class DefaultWorker implements Worker {
         }
         Thread.interrupted();
         if (run.settle()) {
+            boolean handedOver = false;
             try {
                 if (failure == null) {
-                    succeed(run, def, value, meters);
+                    handedOver = succeed(run, def, value, meters);
                 } else {
                     fail(run, def, failure, meters);
                 }
             } finally {
-                cleanup(run);
+                if (!handedOver) {
+                    cleanup(run);
+                }
             }
         }
     }
 
-    private void succeed(Run run, TaskDefinition def, Object value, WorkerMetrics.TaskMeters meters) {
+    /**
+     * Settles a successful run. Without a result to store, the ack goes to the {@link Acker} and the slot
+     * moves on: the success is counted, and the run forgotten, once the broker confirmed the ack.
+     *
+     * @return true when the run was handed to the acker (which then cleans it up)
+     */
+    private boolean succeed(Run run, TaskDefinition def, Object value, WorkerMetrics.TaskMeters meters) {
         Envelope env = run.envelope;
         control.beforeAck(run, value);
         if (run.claimedKey != null) {
@@ -781,17 +816,37 @@ public final class DefaultWorker implements Worker {
                         + " duplicate may run", env.id(), env.task(), run.claimedKey, e.toString());
             }
         }
+        boolean storeResult = control.storesResult(env, def);
         if (!run.earlyAcked) {
-            broker.ack(List.of(run.delivery));
+            if (!storeResult) {
+                // The task no longer needs a slot or a buffer place: the next one may be fetched meanwhile.
+                releasePlace(run);
+                acker.submit(run.delivery, new Acker.Done() {
+                    @Override
+                    public void acked() {
+                        try {
+                            succeeded(run, meters);
+                        } finally {
+                            cleanup(run);
+                        }
+                    }
+
+                    @Override
+                    public void failed(RuntimeException e) {
+                        try {
+                            log.error("task {} ({}) succeeded but its acknowledgement failed; it stays leased and will"
+                                    + " be redelivered after {}: {}", env.id(), env.task(), config.lease(), e.toString());
+                        } finally {
+                            cleanup(run);
+                        }
+                    }
+                });
+                return true;
+            }
+            acker.ackAndWait(run.delivery);
         }
-        meters.succeeded.increment();
-        if (run.leaseLost) {
-            log.warn("task {} ({}) finished after its lease was lost; another worker may have run it as well",
-                    env.id(), env.task());
-        }
-        log.debug("task {} ({}) succeeded in {} ms", env.id(), env.task(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - run.startedNanos));
-        if (control.storesResult(env, def)) {
+        succeeded(run, meters);
+        if (storeResult) {
             String json;
             try {
                 json = codec.mapper().writeValueAsString(value);
@@ -799,9 +854,23 @@ public final class DefaultWorker implements Worker {
                 log.error("task {} ({}) succeeded but its result of type {} cannot be written as JSON: {}", env.id(),
                         env.task(), value == null ? "null" : value.getClass().getName(), e.toString());
                 storeResult(env, TaskState.FAILURE, null, "result cannot be written as JSON: " + Failures.summary(e));
-                return;
+                return false;
             }
             storeResult(env, TaskState.SUCCESS, json, null);
+        }
+        return false;
+    }
+
+    private void succeeded(Run run, WorkerMetrics.TaskMeters meters) {
+        Envelope env = run.envelope;
+        meters.succeeded.increment();
+        if (run.leaseLost) {
+            log.warn("task {} ({}) finished after its lease was lost; another worker may have run it as well",
+                    env.id(), env.task());
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("task {} ({}) succeeded in {} ms", env.id(), env.task(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - run.startedNanos));
         }
     }
 
@@ -916,13 +985,19 @@ public final class DefaultWorker implements Worker {
         }
         control.release(run);
         held.remove(run.delivery.receipt(), run);
-        permits.release();
+        releasePlace(run);
         Run.State s = run.state();
         if (run.thread() != null && s != Run.State.QUEUED && s != Run.State.RELEASED) {
             active.decrementAndGet();
             synchronized (idle) {
                 idle.notifyAll();
             }
+        }
+    }
+
+    private void releasePlace(Run run) {
+        if (run.markPlaceReleased()) {
+            places.release(1);
         }
     }
 

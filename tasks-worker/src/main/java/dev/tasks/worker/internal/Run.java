@@ -24,6 +24,7 @@ final class Run {
     private Thread thread;
     private AbandonReason abandonReason;
     private final AtomicBoolean cleaned = new AtomicBoolean();
+    private final AtomicBoolean placeReleased = new AtomicBoolean();
 
     // Written by the slot thread before invoking; read by the timer/heartbeat/replacement after.
     volatile Envelope envelope;
@@ -144,6 +145,11 @@ final class Run {
     /** True the first time only: the caller then frees the permit and forgets the delivery. */
     boolean markCleaned() {
         return cleaned.compareAndSet(false, true);
+    }
+
+    /** True the first time only: the caller then gives back the worker's place for this run. */
+    boolean markPlaceReleased() {
+        return placeReleased.compareAndSet(false, true);
     }
 
     String taskId() {

@@ -1,4 +1,4 @@
-package dev.tasks.redis;
+package dev.tasks.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

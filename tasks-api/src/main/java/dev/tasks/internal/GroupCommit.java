@@ -1,4 +1,4 @@
-package dev.tasks.redis;
+package dev.tasks.internal;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -16,10 +16,10 @@ import java.util.List;
  *
  * @param <R> a request
  */
-final class GroupCommit<R> {
+public final class GroupCommit<R> {
 
     /** Sends a batch; returns one outcome per request, in order: null for success, else its failure. */
-    interface Sender<R> {
+    public interface Sender<R> {
         List<RuntimeException> send(List<R> batch);
     }
 
@@ -42,7 +42,7 @@ final class GroupCommit<R> {
     private final ArrayDeque<Pending<R>> queue = new ArrayDeque<>();
     private boolean busy;
 
-    GroupCommit(Sender<R> sender, int maxWeight) {
+    public GroupCommit(Sender<R> sender, int maxWeight) {
         this.sender = sender;
         this.maxWeight = maxWeight;
     }
@@ -54,7 +54,7 @@ final class GroupCommit<R> {
      * @param weight how much the request adds to a batch (e.g. its number of messages)
      * @throws RuntimeException the failure of this request
      */
-    void submit(R request, int weight) {
+    public void submit(R request, int weight) {
         Pending<R> mine = new Pending<>(request, weight);
         boolean interrupted = false;
         try {

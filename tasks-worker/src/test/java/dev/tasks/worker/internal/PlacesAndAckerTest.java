@@ -1,0 +1,212 @@
+package dev.tasks.worker.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tasks.BrokerException;
+import dev.tasks.memory.InMemoryBroker;
+import dev.tasks.spi.Delivery;
+import dev.tasks.spi.ForwardingBroker;
+import dev.tasks.spi.OutboundMessage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** When the fetcher fetches ({@link Places}) and how finished tasks are acknowledged ({@link Acker}). */
+class PlacesAndAckerTest {
+
+    private static final Duration LEASE = Duration.ofMinutes(5);
+
+    @Test
+    void a_fetch_takes_every_free_place_once_a_batch_is_free() throws Exception {
+        AtomicBoolean starved = new AtomicBoolean(false);
+        Places places = new Places(8, 4, starved::get);
+        assertThat(places.awaitBatch(1, TimeUnit.SECONDS)).isEqualTo(8);
+        places.release(3);
+        assertThat(places.awaitBatch(50, TimeUnit.MILLISECONDS)).as("3 free of a batch of 4, slots busy").isZero();
+        places.release(2);
+        assertThat(places.awaitBatch(1, TimeUnit.SECONDS)).isEqualTo(5);
+        assertThat(places.free()).isZero();
+    }
+
+    @Test
+    void after_a_fetch_that_found_fewer_tasks_than_asked_any_free_place_is_fetched_for() throws Exception {
+        Places places = new Places(8, 4, () -> false);
+        assertThat(places.awaitBatch(1, TimeUnit.SECONDS)).isEqualTo(8);
+        places.fetched(8, 8);
+        places.release(1);
+        assertThat(places.awaitBatch(50, TimeUnit.MILLISECONDS)).as("queue deep: wait for a batch").isZero();
+        places.fetched(8, 2);
+        assertThat(places.awaitBatch(1, TimeUnit.SECONDS)).as("queue drained: fetch for the one place").isEqualTo(1);
+    }
+
+    @Test
+    void starved_slots_make_a_fetch_due_with_fewer_places_than_a_batch() throws Exception {
+        AtomicBoolean starved = new AtomicBoolean(false);
+        Places places = new Places(8, 4, starved::get);
+        places.awaitBatch(1, TimeUnit.SECONDS);
+        places.release(1);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> fetch = pool.submit(() -> places.awaitBatch(30, TimeUnit.SECONDS));
+            starved.set(true);
+            places.slotStarved();
+            assertThat(fetch.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void releases_from_many_threads_wake_the_fetcher_and_no_place_is_lost_or_made_up() throws Exception {
+        int capacity = 64;
+        int threads = 8;
+        int perThread = 20_000;
+        Places places = new Places(capacity, Places.defaultBatch(capacity), () -> false);
+        java.util.concurrent.Semaphore taken = new java.util.concurrent.Semaphore(0);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger fetches = new AtomicInteger();
+        Thread fetcher = new Thread(() -> {
+            try {
+                while (!stop.get()) {
+                    int n = places.awaitBatch(100, TimeUnit.MILLISECONDS);
+                    if (n > 0) {
+                        fetches.incrementAndGet();
+                        taken.release(n);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        fetcher.start();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        taken.acquireUninterruptibly();
+                        places.release(1);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> taken.availablePermits() + places.free() == capacity);
+        } finally {
+            stop.set(true);
+            fetcher.join(5000);
+            pool.shutdownNow();
+        }
+        assertThat(taken.availablePermits() + places.free()).isEqualTo(capacity);
+        // Batches of at least half the places: far fewer fetches than tasks.
+        assertThat(fetches.get()).isLessThanOrEqualTo(threads * perThread / (capacity / 2) + 2);
+    }
+
+    @Test
+    void acks_from_many_threads_go_out_in_batches_each_exactly_once() throws Exception {
+        try (InMemoryBroker memory = InMemoryBroker.create()) {
+            int n = 20_000;
+            List<OutboundMessage> msgs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                msgs.add(new OutboundMessage("m" + i, "q", 5, null, "{}"));
+            }
+            memory.publish(msgs);
+            List<Delivery> all = memory.fetch(List.of("q"), n, LEASE, Duration.ZERO);
+            assertThat(all).hasSize(n);
+            CopyOnWriteArrayList<Integer> calls = new CopyOnWriteArrayList<>();
+            ForwardingBroker counting = new ForwardingBroker(memory) {
+                @Override
+                public void ack(Collection<Delivery> deliveries) {
+                    calls.add(deliveries.size());
+                    super.ack(deliveries);
+                }
+            };
+            Acker acker = new Acker(counting, 64, "test-acker");
+            acker.start();
+            Set<String> acked = ConcurrentHashMap.newKeySet();
+            AtomicInteger duplicates = new AtomicInteger();
+            CountDownLatch finished = new CountDownLatch(n);
+            ExecutorService pool = Executors.newFixedThreadPool(16);
+            try {
+                for (Delivery d : all) {
+                    pool.execute(() -> acker.submit(d, new Acker.Done() {
+                        @Override
+                        public void acked() {
+                            if (!acked.add(d.messageId())) {
+                                duplicates.incrementAndGet();
+                            }
+                            finished.countDown();
+                        }
+
+                        @Override
+                        public void failed(RuntimeException e) {
+                            throw new AssertionError("ack failed", e);
+                        }
+                    }));
+                }
+                assertThat(finished.await(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(acker.close(10, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(acked).hasSize(n);
+            assertThat(duplicates).hasValue(0);
+            assertThat(calls.stream().mapToInt(Integer::intValue).sum()).isEqualTo(n);
+            assertThat(calls.stream().mapToInt(Integer::intValue).max().orElse(0)).isLessThanOrEqualTo(64);
+            assertThat(memory.stats("q").inFlight()).isZero();
+            assertThat(acker.pending()).isZero();
+        }
+    }
+
+    @Test
+    void a_failed_ack_is_reported_to_every_task_in_its_batch_and_nothing_as_acked() throws Exception {
+        try (InMemoryBroker memory = InMemoryBroker.create()) {
+            memory.publish(List.of(new OutboundMessage("a", "q", 5, null, "{}"), new OutboundMessage("b", "q", 5, null, "{}")));
+            List<Delivery> got = memory.fetch(List.of("q"), 2, LEASE, Duration.ZERO);
+            ForwardingBroker failing = new ForwardingBroker(memory) {
+                @Override
+                public void ack(Collection<Delivery> deliveries) {
+                    throw new BrokerException("connection lost");
+                }
+            };
+            Acker acker = new Acker(failing, 8, "test-acker");
+            acker.start();
+            List<String> outcomes = new CopyOnWriteArrayList<>();
+            for (Delivery d : got) {
+                acker.submit(d, new Acker.Done() {
+                    @Override
+                    public void acked() {
+                        outcomes.add(d.messageId() + ": acked");
+                    }
+
+                    @Override
+                    public void failed(RuntimeException e) {
+                        outcomes.add(d.messageId() + ": " + e.getMessage());
+                    }
+                });
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> outcomes.size() == 2);
+            assertThat(outcomes).containsExactlyInAnyOrder("a: connection lost", "b: connection lost");
+            assertThat(memory.stats("q").inFlight()).as("still leased, redelivered after the lease").isEqualTo(2);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> acker.ackAndWait(got.get(0)))
+                    .isInstanceOf(BrokerException.class).hasMessage("connection lost");
+            assertThat(acker.close(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+}
