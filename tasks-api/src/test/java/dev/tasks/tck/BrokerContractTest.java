@@ -509,6 +509,18 @@ public abstract class BrokerContractTest {
     }
 
     @Test
+    void sixteen_threads_publishing_the_first_messages_of_a_new_queue_at_once_all_succeed() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            String q = queue("fresh" + round);
+            race(16, i -> {
+                broker.publish(List.of(message(q, "m" + i, "{}")));
+                return null;
+            });
+            assertThat(broker.stats(q).ready()).as("round %d", round).isEqualTo(16);
+        }
+    }
+
+    @Test
     void concurrent_consumers_get_every_message_exactly_once_and_never_share_one() throws Exception {
         String q = queue("concurrent");
         int total = 2000;

@@ -350,16 +350,27 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
                 ps.executeUpdate();
             }
         } else {
+            // H2's MERGE is not atomic against a concurrent one for the same new name: both may insert, and
+            // the second then fails on the primary key. The queue exists either way; a failed statement
+            // does not abort an H2 transaction, so the caller's insert goes on.
             try (PreparedStatement ps = c.prepareStatement(sql.registerQueueH2)) {
                 for (String q : unknown) {
                     ps.setString(1, q);
                     ps.setLong(2, now);
-                    ps.addBatch();
+                    try {
+                        ps.executeUpdate();
+                    } catch (SQLException e) {
+                        if (!DUPLICATE_KEY.equals(e.getSQLState())) {
+                            throw e;
+                        }
+                    }
                 }
-                ps.executeBatch();
             }
         }
     }
+
+    /** SQLSTATE of a unique-constraint violation. */
+    private static final String DUPLICATE_KEY = "23505";
 
     private static long runAt(OutboundMessage m, long now) {
         return m.notBefore() == null ? now : m.notBefore().toEpochMilli();
