@@ -351,12 +351,15 @@ final class Scenarios {
     private void scalingDepth() throws Exception {
         int shallow = mode.pick(1_000, 10_000, 10_000, 10_000);
         int deep = mode.pick(4_000, 100_000, 100_000, 1_000_000);
-        int rounds = pick(20, 100, 200, 200);
+        // The same number of rounds for every broker (not a tenth for SQL): a few hundred tasks are mostly
+        // JIT warm-up and statistics noise. A short unmeasured warm-up at each depth comes first.
+        int rounds = mode.pick(20, 200, 500, 500);
         int work = pick(500, 5_000, 5_000, 5_000);
         for (int depth : new int[] {shallow, deep}) {
             String q = "depth-" + depth;
             String label = depth >= 1_000_000 ? (depth / 1_000_000) + "m" : (depth / 1000) + "k";
-            prequeue(q, depth);
+            prequeue(q, depth + 16 * rounds / 10);
+            fetchAck(q, 16, rounds / 10);
             Map<String, Long> before = counters();
             double fetch = fetchAck(q, 16, rounds);
             Map<String, Long> after = counters();

@@ -19,9 +19,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every claim and every ack leaves a dead row version behind. Autovacuum removes them (the migrations set
  * low scale factors on the busy tables); when it is off, dead versions pile up in the ready-message index
- * and every claim walks past more of them, so fetching gets slower the more tasks went through. Then the
+ * and every claim walks past more of them, so fetching gets slower the more tasks went through; and no
+ * statistics are gathered, so the planner keeps judging a table by the size it had long ago. Then the
  * broker vacuums a table itself once it holds {@value #VACUUM_MIN_DEAD} dead rows (plus
- * {@value #VACUUM_SCALE} of its live ones), one process at a time (an advisory lock), and says so once.
+ * {@value #VACUUM_SCALE} of its live ones), or analyzes it once as many rows changed since the last
+ * analysis, one process at a time (an advisory lock), and says so once per database.
  */
 final class Housekeeping implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
@@ -33,6 +35,9 @@ final class Housekeeping implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService executor;
     private volatile Boolean autovacuum;
+    private volatile boolean closing;
+    /** Databases already warned about, so that several brokers of one process say it once. */
+    private static final java.util.Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * @param vacuumCheck how often to look at dead-row counts (PostgreSQL only), or null never to vacuum
@@ -49,7 +54,7 @@ final class Housekeeping implements AutoCloseable {
         executor.scheduleWithFixedDelay(this::runOnce, ms, ms, TimeUnit.MILLISECONDS);
         if (vacuumCheck != null && db.dialect == Dialect.POSTGRESQL) {
             long v = vacuumCheck.toMillis();
-            executor.scheduleWithFixedDelay(this::vacuumIfNeeded, 0, v, TimeUnit.MILLISECONDS);
+            executor.scheduleWithFixedDelay(this::vacuumIfNeeded, v, v, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -78,7 +83,7 @@ final class Housekeeping implements AutoCloseable {
                         return rs.next() && rs.getBoolean(1);
                     }
                 });
-                if (!autovacuum) {
+                if (!autovacuum && WARNED.add(db.description)) {
                     log.warn("autovacuum is off on {}: the broker vacuums its own tables when they hold {} dead rows"
                             + " or more; turn autovacuum on to leave it to PostgreSQL", db.description, VACUUM_MIN_DEAD);
                 }
@@ -92,18 +97,29 @@ final class Housekeeping implements AutoCloseable {
                 }
             }
         } catch (Throwable t) {
-            log.warn("vacuuming the tables of {} failed; trying again later: {}", db.description, t.getMessage());
+            if (!closing) {
+                log.warn("vacuuming the tables of {} failed; trying again later: {}", db.description, t.getMessage());
+            }
         }
         return vacuumed;
     }
 
     private boolean vacuumIfDue(String table) {
         return db.run("vacuuming " + table, c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT n_dead_tup, n_live_tup FROM pg_stat_all_tables"
-                    + " WHERE relid = to_regclass(?)")) {
+            String command;
+            try (PreparedStatement ps = c.prepareStatement("SELECT n_dead_tup, n_live_tup, n_mod_since_analyze"
+                    + " FROM pg_stat_all_tables WHERE relid = to_regclass(?)")) {
                 ps.setString(1, table);
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next() || rs.getLong(1) < VACUUM_MIN_DEAD + VACUUM_SCALE * rs.getLong(2)) {
+                    if (!rs.next()) {
+                        return false;
+                    }
+                    double threshold = VACUUM_MIN_DEAD + VACUUM_SCALE * rs.getLong(2);
+                    if (rs.getLong(1) >= threshold) {
+                        command = "VACUUM (ANALYZE) ";
+                    } else if (rs.getLong(3) >= threshold) {
+                        command = "ANALYZE ";
+                    } else {
                         return false;
                     }
                 }
@@ -119,8 +135,8 @@ final class Housekeeping implements AutoCloseable {
             }
             try (Statement st = c.createStatement()) {
                 long t0 = System.nanoTime();
-                st.execute("VACUUM (ANALYZE) " + table);
-                log.debug("vacuumed {} in {} ms", table, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+                st.execute(command + table);
+                log.debug("{}{} took {} ms", command, table, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
                 return true;
             } finally {
                 try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
@@ -156,12 +172,21 @@ final class Housekeeping implements AutoCloseable {
                 log.debug("deleted {} expired results and idempotency keys", deleted);
             }
         } catch (Throwable t) {
-            log.warn("housekeeping of {} failed; trying again later: {}", db.description, t.getMessage());
+            if (!closing) {
+                log.warn("housekeeping of {} failed; trying again later: {}", db.description, t.getMessage());
+            }
         }
     }
 
     @Override
     public void close() {
+        closing = true;
         executor.shutdownNow();
+        try {
+            // A vacuum or delete in progress finishes before the pool closes under it (usually milliseconds).
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -912,13 +912,22 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
         Queues.check(queue);
         checkOpen();
         long now = clock.millis();
-        return db.run("purging queue " + queue, c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.purge)) {
-                ps.setString(1, queue);
-                ps.setLong(2, now);
-                return (long) ps.executeUpdate();
+        // In chunks, each its own transaction: a million-row delete in one transaction holds its locks for
+        // long and, on H2, can exhaust the store's undo log.
+        long total = 0;
+        while (true) {
+            int n = db.run("purging queue " + queue, c -> {
+                try (PreparedStatement ps = c.prepareStatement(db.dialect == Dialect.POSTGRESQL ? sql.purgePg : sql.purgeH2)) {
+                    ps.setString(1, queue);
+                    ps.setLong(2, now);
+                    return ps.executeUpdate();
+                }
+            });
+            total += n;
+            if (n < MessageSql.PURGE_CHUNK) {
+                return total;
             }
-        });
+        }
     }
 
     @Override

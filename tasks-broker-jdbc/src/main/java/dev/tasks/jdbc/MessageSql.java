@@ -3,6 +3,8 @@ package dev.tasks.jdbc;
 /** The SQL of the message and dead-letter tables for one dialect and one set of table names. */
 final class MessageSql {
     static final int PROMOTE_BATCH = 1000;
+    /** Rows one purge statement deletes at most; a purge repeats it until fewer are left. */
+    static final int PURGE_CHUNK = 10_000;
 
     final String insertPg;
     final String insertH2;
@@ -26,7 +28,8 @@ final class MessageSql {
     final String purgeDead;
     final String stats;
     final String queues;
-    final String purge;
+    final String purgePg;
+    final String purgeH2;
     final String registerQueuePg;
     final String registerQueueH2;
     final String instanceId;
@@ -59,7 +62,10 @@ final class MessageSql {
                 + "FROM unnest(?::varchar[]) WITH ORDINALITY AS q(name, ord) CROSS JOIN LATERAL (SELECT id, priority, run_at FROM "
                 + m + " WHERE ready AND queue = q.name ORDER BY priority DESC, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED) c) x "
                 + "ORDER BY x.rn, x.ord LIMIT ?)) RETURNING" + returning;
-        candidatesH2 = "SELECT id FROM " + m + " WHERE queue = ? AND ready ORDER BY priority DESC, run_at, id LIMIT ?";
+        // H2 reads rows in index order (and stops at the limit) only when the ORDER BY starts with the index's
+        // leading columns, even those fixed by the WHERE; without them it sorts every ready row of the queue.
+        candidatesH2 = "SELECT id FROM " + m + " WHERE queue = ? AND ready = TRUE "
+                + "ORDER BY queue, ready, priority DESC, run_at, id LIMIT ?";
         claimH2 = "SELECT" + returning + " FROM FINAL TABLE (" + claimSet + "WHERE id = ANY(?) AND ready)";
         String pairs = " FROM unnest(?::bigint[], ?::bigint[]) AS a(id, tok) WHERE m.id = a.id AND m.lease_token = a.tok";
         ackPg = "DELETE FROM " + m + " m USING unnest(?::bigint[], ?::bigint[]) AS a(id, tok) "
@@ -78,14 +84,18 @@ final class MessageSql {
         deadLetterH2 = "INSERT INTO " + t.deadLetters + dlColumns + "SELECT queue, message_id, priority, payload, ?, "
                 + "deliveries, ? FROM OLD TABLE (DELETE FROM " + m + " WHERE id = ? AND lease_token = ?)";
         deadLetters = "SELECT id, queue, message_id, payload, reason, deliveries, dead_at FROM " + t.deadLetters
-                + " WHERE queue = ? ORDER BY id LIMIT ?";
+                + " WHERE queue = ? ORDER BY queue, id LIMIT ?"; // queue first: H2 then reads the index in order
         purgeDead = "DELETE FROM " + t.deadLetters + " WHERE queue = ?";
         stats = "SELECT COALESCE(SUM(CASE WHEN ready OR visible_at <= ? THEN 1 ELSE 0 END), 0), "
                 + "COALESCE(SUM(CASE WHEN NOT ready AND lease_token IS NULL AND visible_at > ? THEN 1 ELSE 0 END), 0), "
                 + "COALESCE(SUM(CASE WHEN NOT ready AND lease_token IS NOT NULL AND visible_at > ? THEN 1 ELSE 0 END), 0), "
                 + "(SELECT COUNT(*) FROM " + t.deadLetters + " WHERE queue = ?) FROM " + m + " WHERE queue = ?";
         queues = "SELECT name FROM " + t.queues;
-        purge = "DELETE FROM " + m + " WHERE queue = ? AND (ready OR lease_token IS NULL OR visible_at <= ?)";
+        String purgeable = "queue = ? AND (ready OR lease_token IS NULL OR visible_at <= ?)";
+        purgePg = "DELETE FROM " + m + " WHERE id = ANY(ARRAY(SELECT id FROM " + m + " WHERE " + purgeable
+                + " LIMIT " + PURGE_CHUNK + "))";
+        // H2 would run an IN (subquery) once per candidate row; it has a row limit on DELETE instead.
+        purgeH2 = "DELETE FROM " + m + " WHERE " + purgeable + " FETCH FIRST " + PURGE_CHUNK + " ROWS ONLY";
         registerQueuePg = "INSERT INTO " + t.queues + " (name, created_at) SELECT q, ? FROM unnest(?::varchar[]) AS q "
                 + "ON CONFLICT (name) DO NOTHING";
         registerQueueH2 = "MERGE INTO " + t.queues + " t USING (VALUES (CAST(? AS VARCHAR(200)), CAST(? AS BIGINT))) "

@@ -344,4 +344,22 @@ abstract class JdbcBrokerScenarios {
     static void awaitWaiting(Thread t) {
         await().atMost(Duration.ofSeconds(10)).until(() -> t.getState() == Thread.State.TIMED_WAITING);
     }
+
+    @Test
+    void purge_deletes_more_rows_than_one_chunk_and_counts_every_one() {
+        int n = MessageSql.PURGE_CHUNK * 2 + 5;
+        for (int from = 0; from < n; from += 1000) {
+            List<OutboundMessage> batch = new ArrayList<>();
+            for (int i = from; i < Math.min(n, from + 1000); i++) {
+                batch.add(msg(queue, "p" + i));
+            }
+            broker.publish(batch);
+        }
+        List<Delivery> leased = broker.fetch(List.of(queue), 3, LEASE, Duration.ZERO);
+
+        assertThat(broker.purge(queue)).isEqualTo(n - 3);
+        assertThat(broker.stats(queue).ready()).isZero();
+        assertThat(broker.stats(queue).inFlight()).as("leased messages are kept").isEqualTo(3);
+        broker.ack(leased);
+    }
 }

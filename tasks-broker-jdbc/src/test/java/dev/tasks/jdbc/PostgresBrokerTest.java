@@ -98,10 +98,45 @@ class PostgresBrokerTest extends JdbcBrokerScenarios {
         }
     }
 
+    @Test
+    void with_autovacuum_off_the_broker_analyzes_its_message_table_after_a_bulk_enqueue() throws Exception {
+        try (JdbcBroker broker = open(clock)) {
+            int n = (int) Housekeeping.VACUUM_MIN_DEAD + 5_000;
+            for (int from = 0; from < n; from += 1000) {
+                List<OutboundMessage> batch = new java.util.ArrayList<>();
+                for (int i = from; i < Math.min(n, from + 1000); i++) {
+                    batch.add(msg(queue, "a" + i));
+                }
+                broker.publish(batch);
+            }
+            String table = "\"" + schema + "\".tasks_messages";
+            broker.housekeeping().assumeAutovacuum(false);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                broker.housekeeping().vacuumIfNeeded();
+                assertThat(statistic("analyze_count", table) + statistic("vacuum_count", table)).isPositive();
+            });
+        }
+    }
+
+    @Test
+    void pooled_connections_plan_each_statement_with_its_parameters() throws Exception {
+        try (com.zaxxer.hikari.HikariDataSource pool = Pools.create(url(), null, null, 1, "plan-test");
+                java.sql.Connection c = pool.getConnection();
+                java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery("SHOW plan_cache_mode")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("force_custom_plan");
+        }
+    }
+
     private static long vacuumCount(String table) throws java.sql.SQLException {
+        return statistic("vacuum_count", table);
+    }
+
+    private static long statistic(String column, String table) throws java.sql.SQLException {
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(TestDatabases.postgresUrl());
                 java.sql.PreparedStatement ps = c.prepareStatement(
-                        "SELECT vacuum_count FROM pg_stat_all_tables WHERE relid = to_regclass(?)")) {
+                        "SELECT " + column + " FROM pg_stat_all_tables WHERE relid = to_regclass(?)")) {
             ps.setString(1, table);
             try (java.sql.ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0;
