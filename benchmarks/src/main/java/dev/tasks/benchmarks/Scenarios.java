@@ -358,7 +358,8 @@ final class Scenarios {
         for (int depth : new int[] {shallow, deep}) {
             String q = "depth-" + depth;
             String label = depth >= 1_000_000 ? (depth / 1_000_000) + "m" : (depth / 1000) + "k";
-            prequeue(q, depth + 16 * rounds / 10);
+            // At least `depth` stay queued through the warm-up, the measured rounds and the worker's run.
+            prequeue(q, depth + 16 * (rounds + rounds / 10) + work);
             fetchAck(q, 16, rounds / 10);
             Map<String, Long> before = counters();
             double fetch = fetchAck(q, 16, rounds);

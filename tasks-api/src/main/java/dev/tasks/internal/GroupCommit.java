@@ -3,9 +3,10 @@ package dev.tasks.internal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Group commit: concurrent callers' requests go to Redis together, in one pipeline. A caller that finds a
+ * Group commit: concurrent callers' requests go to the broker together, in one round trip. A caller that finds a
  * batch in flight queues its request and waits; when that batch completes, one waiting caller takes the
  * queued requests (up to {@code maxWeight}) and sends them as the next batch. With a single caller nothing
  * waits: its request is sent at once, alone.
@@ -26,13 +27,17 @@ public final class GroupCommit<R> {
     private static final class Pending<R> {
         final R request;
         final int weight;
+        final Thread caller;
+        // Guarded by the lock.
         boolean taken;
         boolean done;
+        boolean sender;
         Throwable failure;
 
-        Pending(R request, int weight) {
+        Pending(R request, int weight, Thread caller) {
             this.request = request;
             this.weight = weight;
+            this.caller = caller;
         }
     }
 
@@ -42,6 +47,10 @@ public final class GroupCommit<R> {
     private final ArrayDeque<Pending<R>> queue = new ArrayDeque<>();
     private boolean busy;
 
+    /**
+     * @param sender    sends one batch
+     * @param maxWeight the most weight one batch takes (a single heavier request still goes alone)
+     */
     public GroupCommit(Sender<R> sender, int maxWeight) {
         this.sender = sender;
         this.maxWeight = maxWeight;
@@ -51,33 +60,53 @@ public final class GroupCommit<R> {
      * Sends {@code request}, possibly together with other callers' requests, and returns when it completed.
      * Waiting is not interruptible (the request may already be on the wire); the interrupt flag is kept.
      *
+     * <p>A completed batch wakes only its own callers and, if requests are queued, the one that sends the
+     * next batch: waiting callers are not all woken to find out whether it was theirs.
+     *
      * @param weight how much the request adds to a batch (e.g. its number of messages)
      * @throws RuntimeException the failure of this request
      */
     public void submit(R request, int weight) {
-        Pending<R> mine = new Pending<>(request, weight);
+        Pending<R> mine = new Pending<>(request, weight, Thread.currentThread());
         boolean interrupted = false;
         try {
+            boolean sending;
             synchronized (lock) {
                 queue.add(mine);
+                sending = !busy;
+                busy = true;
             }
             while (true) {
-                List<Pending<R>> batch;
-                synchronized (lock) {
-                    while (!mine.done && (busy || mine.taken)) {
-                        try {
-                            lock.wait();
-                        } catch (InterruptedException e) {
-                            interrupted = true;
+                if (sending) {
+                    List<Pending<R>> batch;
+                    synchronized (lock) {
+                        batch = takeBatch();
+                    }
+                    sendAndComplete(batch);
+                    synchronized (lock) {
+                        if (!mine.done) {
+                            continue; // not in that batch (weight limit): send the next one too
+                        }
+                        Pending<R> next = queue.peek();
+                        if (next == null) {
+                            busy = false;
+                        } else {
+                            next.sender = true;
+                            LockSupport.unpark(next.caller);
                         }
                     }
+                    break;
+                }
+                LockSupport.park(this);
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                }
+                synchronized (lock) {
                     if (mine.done) {
                         break;
                     }
-                    busy = true;
-                    batch = takeBatch();
+                    sending = mine.sender;
                 }
-                sendAndComplete(batch);
             }
         } finally {
             if (interrupted) {
@@ -138,9 +167,10 @@ public final class GroupCommit<R> {
                 Pending<R> p = batch.get(i);
                 p.failure = all != null ? all : outcomes.get(i);
                 p.done = true;
+                if (p.caller != Thread.currentThread()) {
+                    LockSupport.unpark(p.caller);
+                }
             }
-            busy = false;
-            lock.notifyAll();
         }
     }
 }

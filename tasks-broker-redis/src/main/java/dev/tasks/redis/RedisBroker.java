@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -202,8 +203,10 @@ public final class RedisBroker implements Broker {
     /**
      * Publishes the messages. Concurrent calls are coalesced (group commit): a call that finds another
      * publish in flight waits for it, then goes out together with the other calls that waited, in one
-     * pipeline (each call keeps its own script calls, so it stays atomic per queue and chunk and fails
-     * alone). Every call returns only after its own messages were written, and throws only for its own.
+     * pipeline, where the messages of all those calls for one queue share script calls of up to
+     * {@value #PUBLISH_CHUNK} messages (so sixteen threads publishing one message each cost one script
+     * call, not sixteen). Every call returns only after its own messages were written, and throws if a
+     * script call carrying one of its messages failed.
      */
     @Override
     public void publish(List<OutboundMessage> messages) {
@@ -213,62 +216,77 @@ public final class RedisBroker implements Broker {
             return;
         }
         long now = clock.millis();
-        Map<String, List<OutboundMessage>> byQueue = new LinkedHashMap<>();
+        Map<String, List<String>> byQueue = new LinkedHashMap<>();
         for (OutboundMessage m : messages) {
             Objects.requireNonNull(m, "messages must not contain null");
-            byQueue.computeIfAbsent(m.queue(), q -> new ArrayList<>()).add(m);
+            long due = m.notBefore() == null ? 0 : m.notBefore().toEpochMilli();
+            List<String> args = byQueue.computeIfAbsent(m.queue(), q -> new ArrayList<>());
+            args.add(m.id());
+            args.add(Integer.toString(m.priority()));
+            args.add(Long.toString(due));
+            args.add(Long.toString(due > 0 ? due : now));
+            args.add(m.payload());
         }
         register(byQueue.keySet());
-        List<ScriptCall> calls = new ArrayList<>();
-        for (Map.Entry<String, List<OutboundMessage>> e : byQueue.entrySet()) {
-            QueueKeys k = keys(e.getKey());
-            List<OutboundMessage> list = e.getValue();
-            for (int from = 0; from < list.size(); from += PUBLISH_CHUNK) {
-                List<OutboundMessage> chunk = list.subList(from, Math.min(list.size(), from + PUBLISH_CHUNK));
-                List<String> args = new ArrayList<>(1 + chunk.size() * 5);
-                args.add(Long.toString(now));
-                for (OutboundMessage m : chunk) {
-                    long due = m.notBefore() == null ? 0 : m.notBefore().toEpochMilli();
-                    args.add(m.id());
-                    args.add(Integer.toString(m.priority()));
-                    args.add(Long.toString(due));
-                    args.add(Long.toString(due > 0 ? due : now));
-                    args.add(m.payload());
-                }
-                calls.add(new ScriptCall(PUBLISH, k.all(), args));
-            }
-        }
-        publishes.submit(new PublishRequest(messages.size(), byQueue.keySet(), calls), messages.size());
+        publishes.submit(new PublishRequest(messages.size(), now, byQueue), messages.size());
     }
 
-    /** One caller's publish: its script calls, sent in a group-commit batch. */
-    private record PublishRequest(int count, Set<String> queues, List<ScriptCall> calls) {}
+    /** One caller's publish: per queue, its messages as groups of {@value #PUBLISH_FIELDS} script arguments. */
+    private record PublishRequest(int count, long now, Map<String, List<String>> byQueue) {}
+
+    private static final int PUBLISH_FIELDS = 5;
 
     private List<RuntimeException> sendPublishes(List<PublishRequest> batch) {
-        List<ScriptCall> all = new ArrayList<>();
+        long now = 0;
         int total = 0;
-        Set<String> queues = new LinkedHashSet<>();
         for (PublishRequest r : batch) {
-            all.addAll(r.calls());
+            now = Math.max(now, r.now());
             total += r.count();
-            queues.addAll(r.queues());
         }
-        String what = batch.size() == 1 ? "publish of " + total + " message(s) to " + queues
-                : "publish of " + total + " message(s) from " + batch.size() + " concurrent calls to " + queues;
-        List<Object> replies = guard.run(what, false, j -> ScriptCall.runEach(j, all));
-        List<RuntimeException> outcomes = new ArrayList<>(batch.size());
-        int i = 0;
-        for (PublishRequest r : batch) {
-            RuntimeException failure = null;
-            for (int c = 0; c < r.calls().size(); c++, i++) {
-                if (failure == null && replies.get(i) instanceof RuntimeException e) {
-                    failure = new BrokerException("Redis publish of " + r.count() + " message(s) to " + r.queues()
-                            + " failed on " + guard.where() + ": " + e.getMessage(), e);
+        // Script calls per queue, each of up to PUBLISH_CHUNK messages, remembering which requests fed each.
+        List<ScriptCall> calls = new ArrayList<>();
+        List<Set<Integer>> feeders = new ArrayList<>();
+        Map<String, Integer> open = new HashMap<>();
+        String nowArg = Long.toString(now);
+        for (int ri = 0; ri < batch.size(); ri++) {
+            for (Map.Entry<String, List<String>> e : batch.get(ri).byQueue().entrySet()) {
+                List<String> args = e.getValue();
+                for (int from = 0; from < args.size(); ) {
+                    Integer ci = open.get(e.getKey());
+                    if (ci == null || calls.get(ci).args().size() - 1 >= PUBLISH_CHUNK * PUBLISH_FIELDS) {
+                        List<String> fresh = new ArrayList<>();
+                        fresh.add(nowArg);
+                        calls.add(new ScriptCall(PUBLISH, keys(e.getKey()).all(), fresh));
+                        feeders.add(new HashSet<>());
+                        ci = calls.size() - 1;
+                        open.put(e.getKey(), ci);
+                    }
+                    List<String> target = calls.get(ci).args();
+                    int room = PUBLISH_CHUNK * PUBLISH_FIELDS - (target.size() - 1);
+                    int to = Math.min(args.size(), from + room);
+                    target.addAll(args.subList(from, to));
+                    feeders.get(ci).add(ri);
+                    from = to;
                 }
             }
-            outcomes.add(failure);
         }
-        return outcomes;
+        Set<String> queues = new LinkedHashSet<>(open.keySet());
+        String what = batch.size() == 1 ? "publish of " + total + " message(s) to " + queues
+                : "publish of " + total + " message(s) from " + batch.size() + " concurrent calls to " + queues;
+        List<Object> replies = guard.run(what, false, j -> ScriptCall.runEach(j, calls));
+        RuntimeException[] failures = new RuntimeException[batch.size()];
+        for (int ci = 0; ci < calls.size(); ci++) {
+            if (replies.get(ci) instanceof RuntimeException e) {
+                for (int ri : feeders.get(ci)) {
+                    if (failures[ri] == null) {
+                        PublishRequest r = batch.get(ri);
+                        failures[ri] = new BrokerException("Redis publish of " + r.count() + " message(s) to "
+                                + r.byQueue().keySet() + " failed on " + guard.where() + ": " + e.getMessage(), e);
+                    }
+                }
+            }
+        }
+        return java.util.Arrays.asList(failures);
     }
 
     private void register(Collection<String> queues) {

@@ -6,9 +6,20 @@ local group = ARGV[1]
 local inflight, leases = KEYS[12], KEYS[11]
 local byLevel = {}
 local members = {}
+local asked = {}
+for i = 2, #ARGV, 2 do
+  asked[#asked + 1] = ARGV[i]
+end
+local current = {}
+for i = 1, #asked, 1000 do
+  local part = redis.call('HMGET', inflight, unpack(asked, i, math.min(i + 999, #asked)))
+  for j = 1, #part do
+    current[i + j - 1] = part[j]
+  end
+end
 for i = 2, #ARGV, 2 do
   local member = ARGV[i]
-  local cur = redis.call('HGET', inflight, member)
+  local cur = current[i / 2]
   if cur and string.match(cur, '^(%d+):') == ARGV[i + 1] then
     local level = tonumber(string.sub(member, 1, 1))
     local ids = byLevel[level]

@@ -95,8 +95,9 @@ for level = 9, 0, -1 do
       end
     end
     if r then
+      local prefix = level .. '-'
       for _, entry in ipairs(r[1][2]) do
-        taken[#taken + 1] = level .. '-' .. entry[1]
+        taken[#taken + 1] = prefix .. entry[1]
         counts[#counts + 1] = 1
         fields[#fields + 1] = entry[2]
         remaining = remaining - 1
@@ -110,18 +111,24 @@ if #drop > 0 then
 end
 
 if #taken > 0 then
-  local last = redis.call('INCRBY', seq, #taken)
-  local first = last - #taken
+  -- One lease token for the whole fetch: a member is taken at most once per fetch, and a later delivery
+  -- of it comes from a later fetch with a greater token, so a receipt of an earlier delivery stays stale.
+  local token = redis.call('INCR', seq)
+  local firstDelivery = token .. ':1'
   local hargs = {}
   local zargs = {}
   local out = {}
   for i, member in ipairs(taken) do
-    local token = first + i
+    local count = counts[i]
     hargs[#hargs + 1] = member
-    hargs[#hargs + 1] = token .. ':' .. counts[i]
+    if count == 1 then
+      hargs[#hargs + 1] = firstDelivery
+    else
+      hargs[#hargs + 1] = token .. ':' .. count
+    end
     zargs[#zargs + 1] = deadline
     zargs[#zargs + 1] = member
-    out[i] = {member, token, counts[i], fields[i]}
+    out[i] = {member, token, count, fields[i]}
   end
   bulk('HSET', inflight, hargs)
   bulk('ZADD', leases, zargs)
