@@ -181,10 +181,11 @@ final class Housekeeping implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        executor.shutdownNow();
+        // No interrupt: H2 closes its database file for the whole process when a thread reading it is
+        // interrupted. A vacuum or delete in progress finishes before the pool closes under it.
+        executor.shutdown();
         try {
-            // A vacuum or delete in progress finishes before the pool closes under it (usually milliseconds).
-            executor.awaitTermination(2, TimeUnit.SECONDS);
+            executor.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -282,7 +282,7 @@ public final class DefaultWorker implements Worker {
         int cold = releaseActive();
         prefetched += releaseQueued();
         flushAcks();
-        housekeeping.shutdownNow();
+        stopHousekeeping();
         timer.shutdownNow();
         if (virtualExecutor != null) {
             virtualExecutor.shutdown();
@@ -291,6 +291,23 @@ public final class DefaultWorker implements Worker {
         log.info("worker {} stopped in {} ms: {} prefetched task(s) given back at once, {} running task(s) given back"
                 + " after the grace period{}", config.workerId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
                 prefetched, cold, stuck.get() > 0 ? ", " + stuck.get() + " thread(s) still stuck in abandoned tasks" : "");
+    }
+
+    /**
+     * Lets a heartbeat or stats poll in progress finish instead of interrupting it: an interrupt in the
+     * middle of a broker call can break more than the call (H2, for one, closes its database file for the
+     * whole process when a thread reading it is interrupted).
+     */
+    private void stopHousekeeping() {
+        housekeeping.shutdown();
+        try {
+            if (!housekeeping.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("a lease heartbeat or queue poll of worker {} did not finish within 10 s of shutdown; it is"
+                        + " left to finish on its own", config.workerId());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Waits for the acks of finished tasks to complete (bounded), then stops the acker. */
