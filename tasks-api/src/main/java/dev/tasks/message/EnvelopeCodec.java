@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -22,6 +23,7 @@ import dev.tasks.MessageDecodeException;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 
 /**
  * Encodes and decodes {@link Envelope}s and task arguments as JSON. Thread-safe.
@@ -47,6 +49,8 @@ public final class EnvelopeCodec {
     private EnvelopeCodec() {
         JsonMapper m = JsonMapper.builder()
                 .addModule(new JavaTimeModule())
+                .addModule(new SimpleModule("tasks-fast-instant").addDeserializer(Instant.class,
+                        new FastInstantDeserializer()))
                 .addModule(new Jdk8Module())
                 .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
