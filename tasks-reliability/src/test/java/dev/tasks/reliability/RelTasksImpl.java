@@ -1,5 +1,6 @@
 package dev.tasks.reliability;
 
+import dev.tasks.tck.SimulatedWork;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -26,7 +27,7 @@ public final class RelTasksImpl implements RelTasks {
     public void record(String key, long millis) {
         if (millis > 0) {
             try {
-                Thread.sleep(millis);
+                SimulatedWork.perform(key, millis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted before recording " + key, e);

@@ -14,6 +14,7 @@ import dev.tasks.spi.Delivery;
 import dev.tasks.spi.OutboundMessage;
 import dev.tasks.spi.QueueStats;
 import dev.tasks.spi.ResultStore.StoredResult;
+import dev.tasks.tck.SimulatedWork;
 import dev.tasks.worker.internal.DefaultWorker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -397,18 +398,28 @@ public abstract class WorkerContractTest {
     }
 
     @Test
-    void warm_shutdown_gives_back_prefetched_tasks_at_once_and_lets_the_running_one_finish() {
+    void warm_shutdown_gives_back_prefetched_tasks_at_once_and_lets_the_running_one_finish() throws Exception {
         Worker w = start(workerBuilder().concurrency(1).prefetch(5));
-        enqueue("wt.slow", "running", 600L);
-        await().atMost(TIMEOUT).until(() -> rec.events().contains("running:started"));
+        String running = "running-" + queue;
+        SimulatedWork.hold(running);
+        enqueue("wt.slow", running, 60_000L);
+        await().atMost(TIMEOUT).until(() -> rec.events().contains(running + ":started"));
         for (int i = 0; i < 5; i++) {
             enqueue("wt.record", "waiting-" + i);
         }
         await().atMost(TIMEOUT).until(() -> broker.stats(queue).inFlight() == 6);
-        w.stop(Duration.ofSeconds(10));
+        Thread stopper = new Thread(() -> w.stop(Duration.ofSeconds(30)), "test-warm-stop");
+        stopper.start();
+        // The prefetched tasks go back at once, while the running one still runs.
+        await().atMost(TIMEOUT).until(() -> broker.stats(queue).ready() == 5);
+        assertThat(w.state()).isEqualTo(WorkerState.STOPPING);
+        assertThat(rec.events()).doesNotContain(running + ":finished");
+        SimulatedWork.open(running);
+        stopper.join(TIMEOUT.toMillis());
+        assertThat(stopper.isAlive()).isFalse();
         assertThat(w.state()).isEqualTo(WorkerState.TERMINATED);
         assertThat(w.termination()).contains(Termination.STOPPED);
-        assertThat(rec.events()).contains("running:finished");
+        assertThat(rec.events()).contains(running + ":finished");
         QueueStats s = broker.stats(queue);
         assertThat(s.ready()).isEqualTo(5);
         assertThat(s.inFlight()).isZero();

@@ -2,6 +2,7 @@ package dev.tasks.worker;
 
 import dev.tasks.SoftTimeLimitExceeded;
 import dev.tasks.TaskContext;
+import dev.tasks.tck.SimulatedWork;
 import java.time.Duration;
 
 /** The implementation of {@link WorkerTestTasks}. */
@@ -58,7 +59,7 @@ public final class WorkerTestTasksImpl implements WorkerTestTasks {
     public void softLimitReraise(String key) {
         rec.hit(key);
         try {
-            Thread.sleep(10_000);
+            SimulatedWork.untilInterrupted(10_000);
         } catch (InterruptedException e) {
             rec.event(key + ":interrupted:soft=" + TaskContext.current().isSoftTimeLimitExceeded());
             Thread.currentThread().interrupt();
@@ -70,7 +71,7 @@ public final class WorkerTestTasksImpl implements WorkerTestTasks {
     public void softLimitCatch(String key) {
         rec.hit(key);
         try {
-            Thread.sleep(10_000);
+            SimulatedWork.untilInterrupted(10_000);
         } catch (InterruptedException e) {
             rec.event(key + ":cleaned-up:soft=" + TaskContext.current().isSoftTimeLimitExceeded());
         }
@@ -92,15 +93,12 @@ public final class WorkerTestTasksImpl implements WorkerTestTasks {
     @Override
     public void slow(String key, long millis) {
         rec.event(key + ":started");
-        long end = System.nanoTime() + millis * 1_000_000;
-        while (System.nanoTime() < end) {
-            try {
-                Thread.sleep(Math.max(1, (end - System.nanoTime()) / 1_000_000));
-            } catch (InterruptedException e) {
-                rec.event(key + ":interrupted");
-                Thread.currentThread().interrupt();
-                return;
-            }
+        try {
+            SimulatedWork.perform(key, millis);
+        } catch (InterruptedException e) {
+            rec.event(key + ":interrupted");
+            Thread.currentThread().interrupt();
+            return;
         }
         rec.hit(key);
         rec.event(key + ":finished");

@@ -8,6 +8,7 @@ import dev.tasks.message.EnvelopeCodec;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.OutboundMessage;
 import dev.tasks.spi.TaskProvider;
+import dev.tasks.tck.SimulatedWork;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ public final class CliFixtureProvider implements TaskProvider {
         registry.register(CliFixtureTasks.class, (key, millis) -> {
             touch(dir.resolve(key + ".started"));
             try {
-                Thread.sleep(millis);
+                SimulatedWork.perform(key, millis);
             } catch (InterruptedException e) {
                 touch(dir.resolve(key + ".interrupted"));
                 Thread.currentThread().interrupt();
