@@ -29,7 +29,6 @@ public final class GroupCommit<R> {
         final int weight;
         final Thread caller;
         // Guarded by the lock.
-        boolean taken;
         boolean done;
         boolean sender;
         Throwable failure;
@@ -139,7 +138,6 @@ public final class GroupCommit<R> {
                 break;
             }
             queue.poll();
-            next.taken = true;
             batch.add(next);
             weight += next.weight;
         }

@@ -1,12 +1,16 @@
 package dev.tasks.jdbc;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -91,9 +95,10 @@ final class Housekeeping implements AutoCloseable {
             if (autovacuum) {
                 return vacuumed;
             }
-            for (String table : churningTables()) {
-                if (vacuumIfDue(table)) {
-                    vacuumed.add(table);
+            Map<String, String> due = db.run("reading dead-row counts", this::dueTables);
+            for (Map.Entry<String, String> e : due.entrySet()) {
+                if (db.run("vacuuming " + e.getKey(), c -> runExclusively(c, e.getValue(), e.getKey()))) {
+                    vacuumed.add(e.getKey());
                 }
             }
         } catch (Throwable t) {
@@ -104,55 +109,42 @@ final class Housekeeping implements AutoCloseable {
         return vacuumed;
     }
 
-    private boolean vacuumIfDue(String table) {
-        return db.run("vacuuming " + table, c -> {
-            String command;
-            try (PreparedStatement ps = c.prepareStatement("SELECT n_dead_tup, n_live_tup, n_mod_since_analyze"
-                    + " FROM pg_stat_all_tables WHERE relid = to_regclass(?)")) {
-                ps.setString(1, table);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return false;
-                    }
-                    double threshold = VACUUM_MIN_DEAD + VACUUM_SCALE * rs.getLong(2);
-                    if (rs.getLong(1) >= threshold) {
-                        command = "VACUUM (ANALYZE) ";
-                    } else if (rs.getLong(3) >= threshold) {
-                        command = "ANALYZE ";
-                    } else {
-                        return false;
+    /** The broker tables that need it, in one query: table to {@code VACUUM (ANALYZE) } or {@code ANALYZE }. */
+    private Map<String, String> dueTables(Connection c) throws SQLException {
+        List<String> tables = churningTables();
+        Map<String, String> due = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT t.name, s.n_dead_tup, s.n_live_tup, s.n_mod_since_analyze"
+                + " FROM unnest(?::text[]) WITH ORDINALITY AS t(name, ord)"
+                + " JOIN pg_stat_all_tables s ON s.relid = to_regclass(t.name) ORDER BY t.ord")) {
+            ps.setArray(1, c.createArrayOf("text", tables.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    double threshold = VACUUM_MIN_DEAD + VACUUM_SCALE * rs.getLong(3);
+                    if (rs.getLong(2) >= threshold) {
+                        due.put(rs.getString(1), "VACUUM (ANALYZE) ");
+                    } else if (rs.getLong(4) >= threshold) {
+                        due.put(rs.getString(1), "ANALYZE ");
                     }
                 }
             }
-            long key = advisoryKey(table);
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-                ps.setLong(1, key);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next() || !rs.getBoolean(1)) {
-                        return false; // another process is vacuuming it
-                    }
-                }
-            }
-            try (Statement st = c.createStatement()) {
-                long t0 = System.nanoTime();
-                st.execute(command + table);
-                log.debug("{}{} took {} ms", command, table, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-                return true;
-            } finally {
-                try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-                    ps.setLong(1, key);
-                    ps.execute();
-                }
-            }
-        });
+        }
+        return due;
     }
 
-    private static long advisoryKey(String table) {
-        long h = 0x7461736b735f7661L; // "tasks_va"
-        for (char ch : table.toLowerCase(java.util.Locale.ROOT).toCharArray()) {
-            h = h * 31 + ch;
+    /** Runs {@code command} on {@code table} unless another process holds its lock; true if it ran. */
+    private static boolean runExclusively(Connection c, String command, String table) throws SQLException {
+        long key = PgAdvisoryLock.key("tasks_va", table);
+        if (!PgAdvisoryLock.tryLock(c, key)) {
+            return false; // another process is vacuuming it
         }
-        return h;
+        try (Statement st = c.createStatement()) {
+            long t0 = System.nanoTime();
+            st.execute(command + table);
+            log.debug("{}{} took {} ms", command, table, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+            return true;
+        } finally {
+            PgAdvisoryLock.unlock(c, key);
+        }
     }
 
     void runOnce() {

@@ -255,13 +255,7 @@ public final class JdbcMigrations {
 
     private boolean tryLock(Connection c, Dialect dialect, String owner) throws SQLException {
         if (dialect == Dialect.POSTGRESQL) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-                ps.setLong(1, advisoryKey());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getBoolean(1);
-                }
-            }
+            return PgAdvisoryLock.tryLock(c, advisoryKey());
         }
         long now = clock.millis();
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + names.schemaLock
@@ -275,10 +269,7 @@ public final class JdbcMigrations {
 
     private void unlock(Connection c, Dialect dialect, String owner) throws SQLException {
         if (dialect == Dialect.POSTGRESQL) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-                ps.setLong(1, advisoryKey());
-                ps.executeQuery().close();
-            }
+            PgAdvisoryLock.unlock(c, advisoryKey());
             return;
         }
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + names.schemaLock
@@ -323,13 +314,9 @@ public final class JdbcMigrations {
         }
     }
 
+    /** One lock per schema and prefix: migrations of other table sets do not wait for these. */
     private long advisoryKey() {
-        // A stable 64-bit key per schema and prefix, with a fixed tag so it does not clash with others.
-        long h = 0x7461736b735f6d69L; // "tasks_mi"
-        for (char ch : (names.qualifiedPrefix().toLowerCase(java.util.Locale.ROOT)).toCharArray()) {
-            h = h * 31 + ch;
-        }
-        return h;
+        return PgAdvisoryLock.key("tasks_mi", names.qualifiedPrefix());
     }
 
     private static void sleep(long millis) {

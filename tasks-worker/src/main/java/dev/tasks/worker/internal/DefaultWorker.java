@@ -434,7 +434,6 @@ public final class DefaultWorker implements Worker {
                 List<Delivery> got = broker.fetch(order, n, config.lease(), config.fetchWait());
                 Instant now = clock.instant();
                 places.fetched(n, got.size());
-                places.release(n - got.size());
                 n = 0;
                 List<Run> runs = new ArrayList<>(got.size());
                 for (Delivery d : got) {

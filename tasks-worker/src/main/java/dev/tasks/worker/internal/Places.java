@@ -24,7 +24,6 @@ import java.util.function.BooleanSupplier;
  */
 final class Places {
 
-    private final int capacity;
     private final int batch;
     private final AtomicInteger free;
     private final BooleanSupplier starved;
@@ -40,7 +39,6 @@ final class Places {
         if (capacity < 1 || batch < 1 || batch > capacity) {
             throw new IllegalArgumentException("capacity " + capacity + ", batch " + batch);
         }
-        this.capacity = capacity;
         this.batch = batch;
         this.free = new AtomicInteger(capacity);
         this.starved = starved;
@@ -49,14 +47,6 @@ final class Places {
     /** The batch size for a worker: half its places, so that the other half covers a fetch's round trip. */
     static int defaultBatch(int capacity) {
         return Math.max(1, capacity / 2);
-    }
-
-    int capacity() {
-        return capacity;
-    }
-
-    int batch() {
-        return batch;
     }
 
     /** Free places now (for diagnostics and tests). */
@@ -92,9 +82,13 @@ final class Places {
         }
     }
 
-    /** Records whether the fetch just made found fewer tasks than it asked for. Fetcher only. */
+    /**
+     * After a fetch that took {@code asked} places and got {@code got} tasks: gives back the places it did
+     * not use, and records whether it found fewer tasks than it asked for. Fetcher only.
+     */
     void fetched(int asked, int got) {
         drained = got < asked;
+        release(asked - got);
     }
 
     /** Gives back {@code n} places; wakes the fetcher when this completes a batch. */

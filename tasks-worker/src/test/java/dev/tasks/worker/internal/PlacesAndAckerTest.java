@@ -48,8 +48,11 @@ class PlacesAndAckerTest {
         places.fetched(8, 8);
         places.release(1);
         assertThat(places.awaitBatch(50, TimeUnit.MILLISECONDS)).as("queue deep: wait for a batch").isZero();
-        places.fetched(8, 2);
-        assertThat(places.awaitBatch(1, TimeUnit.SECONDS)).as("queue drained: fetch for the one place").isEqualTo(1);
+        places.release(3);
+        assertThat(places.awaitBatch(1, TimeUnit.SECONDS)).as("a batch is free").isEqualTo(4);
+        places.fetched(4, 1);
+        assertThat(places.awaitBatch(1, TimeUnit.SECONDS)).as("queue drained: fetch for the 3 unused places")
+                .isEqualTo(3);
     }
 
     @Test
