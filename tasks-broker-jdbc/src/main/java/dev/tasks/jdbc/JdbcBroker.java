@@ -594,10 +594,8 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
      * the outcome of every call in it.
      */
     private List<RuntimeException> sendAcks(List<List<Receipt>> batch) {
-        List<Receipt> all = batch.size() == 1 ? batch.get(0) : new ArrayList<>();
-        if (batch.size() > 1) {
-            batch.forEach(all::addAll);
-        }
+        List<Receipt> all = new ArrayList<>();
+        batch.forEach(all::addAll);
         db.run("acknowledging " + all.size() + " message(s)", c -> {
             if (db.dialect == Dialect.POSTGRESQL) {
                 try (PreparedStatement ps = c.prepareStatement(sql.ackPg)) {
@@ -912,8 +910,8 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
         Queues.check(queue);
         checkOpen();
         long now = clock.millis();
-        // In chunks, each its own transaction: a million-row delete in one transaction holds its locks for
-        // long and, on H2, can exhaust the store's undo log.
+        // In chunks, each its own transaction: a million-row delete in one transaction would hold its row
+        // locks, and keep every deleted version for undo, until the end.
         long total = 0;
         while (true) {
             int n = db.run("purging queue " + queue, c -> {

@@ -236,6 +236,23 @@ public final class RedisBroker implements Broker {
 
     private static final int PUBLISH_FIELDS = 5;
 
+    /** A publish script call being filled: its arguments, and which requests' messages are in it. */
+    private static final class PublishCall {
+        final String queue;
+        final List<String> args = new ArrayList<>();
+        final Set<Integer> requests = new HashSet<>();
+
+        PublishCall(String queue, String now) {
+            this.queue = queue;
+            args.add(now);
+        }
+
+        /** How many more arguments fit (messages times {@value RedisBroker#PUBLISH_FIELDS}). */
+        int room() {
+            return PUBLISH_CHUNK * PUBLISH_FIELDS - (args.size() - 1);
+        }
+    }
+
     private List<RuntimeException> sendPublishes(List<PublishRequest> batch) {
         long now = 0;
         int total = 0;
@@ -244,40 +261,38 @@ public final class RedisBroker implements Broker {
             total += r.count();
         }
         // Script calls per queue, each of up to PUBLISH_CHUNK messages, remembering which requests fed each.
-        List<ScriptCall> calls = new ArrayList<>();
-        List<Set<Integer>> feeders = new ArrayList<>();
-        Map<String, Integer> open = new HashMap<>();
+        List<PublishCall> calls = new ArrayList<>();
+        Map<String, PublishCall> open = new HashMap<>();
         String nowArg = Long.toString(now);
         for (int ri = 0; ri < batch.size(); ri++) {
             for (Map.Entry<String, List<String>> e : batch.get(ri).byQueue().entrySet()) {
                 List<String> args = e.getValue();
                 for (int from = 0; from < args.size(); ) {
-                    Integer ci = open.get(e.getKey());
-                    if (ci == null || calls.get(ci).args().size() - 1 >= PUBLISH_CHUNK * PUBLISH_FIELDS) {
-                        List<String> fresh = new ArrayList<>();
-                        fresh.add(nowArg);
-                        calls.add(new ScriptCall(PUBLISH, keys(e.getKey()).all(), fresh));
-                        feeders.add(new HashSet<>());
-                        ci = calls.size() - 1;
-                        open.put(e.getKey(), ci);
+                    PublishCall call = open.get(e.getKey());
+                    if (call == null || call.room() == 0) {
+                        call = new PublishCall(e.getKey(), nowArg);
+                        calls.add(call);
+                        open.put(e.getKey(), call);
                     }
-                    List<String> target = calls.get(ci).args();
-                    int room = PUBLISH_CHUNK * PUBLISH_FIELDS - (target.size() - 1);
-                    int to = Math.min(args.size(), from + room);
-                    target.addAll(args.subList(from, to));
-                    feeders.get(ci).add(ri);
+                    int to = Math.min(args.size(), from + call.room());
+                    call.args.addAll(args.subList(from, to));
+                    call.requests.add(ri);
                     from = to;
                 }
             }
         }
+        List<ScriptCall> scripts = new ArrayList<>(calls.size());
+        for (PublishCall call : calls) {
+            scripts.add(new ScriptCall(PUBLISH, keys(call.queue).all(), call.args));
+        }
         Set<String> queues = new LinkedHashSet<>(open.keySet());
         String what = batch.size() == 1 ? "publish of " + total + " message(s) to " + queues
                 : "publish of " + total + " message(s) from " + batch.size() + " concurrent calls to " + queues;
-        List<Object> replies = guard.run(what, false, j -> ScriptCall.runEach(j, calls));
+        List<Object> replies = guard.run(what, false, j -> ScriptCall.runEach(j, scripts));
         RuntimeException[] failures = new RuntimeException[batch.size()];
         for (int ci = 0; ci < calls.size(); ci++) {
             if (replies.get(ci) instanceof RuntimeException e) {
-                for (int ri : feeders.get(ci)) {
+                for (int ri : calls.get(ci).requests) {
                     if (failures[ri] == null) {
                         PublishRequest r = batch.get(ri);
                         failures[ri] = new BrokerException("Redis publish of " + r.count() + " message(s) to "
