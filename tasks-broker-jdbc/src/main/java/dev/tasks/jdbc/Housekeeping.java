@@ -73,9 +73,10 @@ final class Housekeeping implements AutoCloseable {
     }
 
     /**
-     * When autovacuum is off: vacuums each broker table holding enough dead rows.
+     * When autovacuum is off: vacuums each broker table holding enough dead rows, and analyzes each one in
+     * which enough rows changed since its last analysis.
      *
-     * @return the tables vacuumed
+     * @return the tables vacuumed or analyzed
      */
     List<String> vacuumIfNeeded() {
         List<String> vacuumed = new ArrayList<>();
