@@ -9,14 +9,17 @@ import java.util.List;
  * <pre>
  *   &lt;prefix&gt;:{q:orders}:s:0 .. :s:9     one stream per priority level, consumer group "tasks"
  *   &lt;prefix&gt;:{q:orders}:leases          ZSET member -&gt; lease deadline (ms); 0 = released
- *   &lt;prefix&gt;:{q:orders}:inflight        HASH member -&gt; "token:deliveryCount"
+ *   &lt;prefix&gt;:{q:orders}:r               STREAM of redeliveries (consumer group "tasks")
  *   &lt;prefix&gt;:{q:orders}:delayed         ZSET task id -&gt; due time (ms)
  *   &lt;prefix&gt;:{q:orders}:delayed:data    HASH task id -&gt; "level|payload"
- *   &lt;prefix&gt;:{q:orders}:seq             counter of lease tokens
  *   &lt;prefix&gt;:{q:orders}:dead            STREAM of dead letters
  * </pre>
- * A member is {@code <level>-<stream entry id>}. The order of {@link #all()} is what the scripts expect
- * in {@code KEYS}.
+ * A member names one delivery: {@code <level>-<entry id>} for an entry of a level's stream, or
+ * {@code r<level>-<entry id>} for an entry of the redelivery stream. A message whose lease ran out (or that
+ * was released) is delivered again as a copy in the redelivery stream, its old entry deleted, so every
+ * delivery is its own entry: acknowledging a delivery is a plain {@code XACK} + {@code XDEL} of its entry,
+ * and a stale receipt names an entry that no longer exists. The order of {@link #all()} is what the scripts
+ * expect in {@code KEYS}.
  */
 final class QueueKeys {
     static final int LEVELS = 10;
@@ -33,10 +36,9 @@ final class QueueKeys {
             keys.add(tag + ":s:" + level);
         }
         keys.add(tag + ":leases");
-        keys.add(tag + ":inflight");
+        keys.add(tag + ":r");
         keys.add(tag + ":delayed");
         keys.add(tag + ":delayed:data");
-        keys.add(tag + ":seq");
         keys.add(tag + ":dead");
         this.all = List.copyOf(keys);
     }
@@ -54,7 +56,16 @@ final class QueueKeys {
         return all.get(level);
     }
 
+    /** The stream of redeliveries. */
+    String redelivered() {
+        return all.get(11);
+    }
+
+    String leases() {
+        return all.get(10);
+    }
+
     String dead() {
-        return all.get(15);
+        return all.get(14);
     }
 }

@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -43,6 +44,7 @@ import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.RedisSentinelClient;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
@@ -54,7 +56,7 @@ import redis.clients.jedis.resps.StreamEntry;
  * Lua scripts for every step that must be atomic. Works with a single server, Sentinel and Cluster.
  *
  * <p>Layout. Each queue has one stream per priority level (all ten levels of {@link Priority}), a sorted
- * set of lease deadlines, a hash of in-flight tokens, a sorted set of delayed messages and a dead-letter
+ * set of lease deadlines, a stream of redeliveries, a sorted set of delayed messages and a dead-letter
  * stream. Every key of a queue carries the hash tag {@code {q:<queue>}} after the key prefix (option
  * {@value #OPTION_KEY_PREFIX}, default {@value #DEFAULT_KEY_PREFIX}), so a cluster keeps a queue in one
  * slot and several applications can share one Redis with different prefixes.
@@ -72,15 +74,18 @@ import redis.clients.jedis.resps.StreamEntry;
  *       between read and lease. When nothing is due it blocks with {@code XREAD BLOCK} (at most
  *       {@code 500 ms} at a time, and never past the next delayed message or lease deadline) on the
  *       queues' streams, so a publish wakes it at once.</li>
- *   <li>Every delivery gets a fresh receipt. Ack ({@code XACK} + {@code XDEL}, so memory stays bounded),
- *       retry, release, dead-letter and lease extension are batched per queue into one script call
- *       and ignore a stale receipt (one whose message was redelivered since); {@link #extendLeases}
- *       reports it lost. A lease that ran out stays acknowledgeable until the message is redelivered.</li>
+ *   <li>Every delivery is its own stream entry and gets a fresh receipt naming it: a message is delivered
+ *       again as a copy in the queue's redelivery stream and its old entry deleted. Ack is therefore
+ *       plain {@code XACK} + {@code XDEL} (so memory stays bounded) and {@code ZREM} of the lease, no
+ *       script, coalesced across concurrent calls into one pipeline; retry, release, dead-letter and lease
+ *       extension are batched per queue into one script call. All of them ignore a stale receipt (one
+ *       whose message was redelivered since); {@link #extendLeases} reports it lost. A lease that ran out
+ *       stays acknowledgeable until the message is redelivered.</li>
  *   <li>Redelivery: a message whose lease ran out is redelivered once per expiry, its delivery count
  *       incremented. {@link #release} keeps the count (the next delivery increments it); {@link #retry}
  *       and {@link #replayDeadLetters} start a new message whose count starts again.</li>
- *   <li>Order and starvation: a fetch takes the highest level first and, within a level, redelivered
- *       messages before fresh ones in stream (publish) order. Priorities are strict: while level 9
+ *   <li>Order and starvation: a fetch takes redelivered messages first, then the highest level first,
+ *       within a level in stream (publish) order. Priorities are strict: while level 9
  *       has due messages, level 0 gets nothing from that queue, so a constant flood of high-priority
  *       tasks starves lower ones; use a separate queue for work that must progress regardless.
  *       Several queues of one fetch are served fairly: {@code max} is split between them from a rotating
@@ -135,11 +140,9 @@ public final class RedisBroker implements Broker {
 
     static final LuaScript PUBLISH = LuaScript.load("publish");
     static final LuaScript FETCH = LuaScript.load("fetch");
-    static final LuaScript ACK = LuaScript.load("ack");
     static final LuaScript EXTEND = LuaScript.load("extend");
     static final LuaScript RELEASE = LuaScript.load("release");
-    static final LuaScript RETRY = LuaScript.load("retry");
-    static final LuaScript DEAD = LuaScript.load("dead");
+    static final LuaScript SETTLE = LuaScript.load("settle");
     static final LuaScript REPLAY = LuaScript.load("replay");
     static final LuaScript PURGE = LuaScript.load("purge");
     static final LuaScript DEAD_PURGE = LuaScript.load("dead_purge");
@@ -396,6 +399,7 @@ public final class RedisBroker implements Broker {
             for (int level = 0; level < QueueKeys.LEVELS; level++) {
                 streams.put(k.stream(level), new StreamEntryID(w[2 + level]));
             }
+            streams.put(k.redelivered(), new StreamEntryID(w[2 + QueueKeys.LEVELS]));
         }
         j.xread(XReadParams.xReadParams().count(1).block((int) block), streams);
     }
@@ -449,15 +453,20 @@ public final class RedisBroker implements Broker {
             for (int i = 0; i < replies.size(); i++) {
                 String q = asked.get(i);
                 List<?> reply = (List<?>) replies.get(i);
-                List<?> taken = (List<?>) reply.get(0);
-                for (Object o : taken) {
-                    out.add(toDelivery(q, (List<?>) o));
+                int got = 0;
+                for (Object o : (List<?>) reply.get(0)) {
+                    List<?> part = (List<?>) o;
+                    String stream = (String) part.get(0);
+                    for (Object entry : (List<?>) part.get(1)) {
+                        out.add(toDelivery(q, stream, (List<?>) entry));
+                        got++;
+                    }
                 }
-                left -= taken.size();
-                if (taken.size() < shares.get(i)) {
+                left -= got;
+                if (got < shares.get(i)) {
                     exhausted.add(q);
                 }
-                if (taken.isEmpty()) {
+                if (got == 0) {
                     List<?> w = (List<?>) reply.get(1);
                     String[] arr = new String[w.size()];
                     for (int x = 0; x < arr.length; x++) {
@@ -470,14 +479,18 @@ public final class RedisBroker implements Broker {
         return new Round(out, wake);
     }
 
-    private static Delivery toDelivery(String queue, List<?> row) {
-        String member = (String) row.get(0);
-        long token = ((Number) row.get(1)).longValue();
-        int count = ((Number) row.get(2)).intValue();
-        List<?> fields = row.get(3) instanceof List<?> l ? l : List.of();
+    /**
+     * A delivery from one entry as the fetch script returns it: {@code stream} is {@code "r"} for the
+     * redelivery stream (whose fields carry the level and the delivery count) or the level.
+     */
+    private static Delivery toDelivery(String queue, String stream, List<?> entry) {
+        String entryId = (String) entry.get(0);
+        List<?> fields = entry.get(1) instanceof List<?> l ? l : List.of();
         String id = null;
         String payload = null;
         Instant at = null;
+        String level = "0";
+        int count = 1;
         for (int i = 0; i + 1 < fields.size(); i += 2) {
             String f = String.valueOf(fields.get(i));
             String v = String.valueOf(fields.get(i + 1));
@@ -485,10 +498,27 @@ public final class RedisBroker implements Broker {
                 case "id" -> id = v;
                 case "p" -> payload = v;
                 case "t" -> at = parseMillis(v);
+                case "l" -> level = v;
+                case "n" -> count = parseCount(v);
                 default -> { }
             }
         }
-        return new Delivery(queue, id, payload == null ? "" : payload, count, member + ":" + token, at);
+        String member;
+        if (stream.equals("r")) {
+            member = "r" + level + "-" + entryId;
+        } else {
+            member = stream + "-" + entryId;
+            count = 1;
+        }
+        return new Delivery(queue, id, payload == null ? "" : payload, count, member + ":" + count, at);
+    }
+
+    private static int parseCount(String v) {
+        try {
+            return Math.max(1, Integer.parseInt(v));
+        } catch (NumberFormatException e) {
+            return 2;
+        }
     }
 
     private static Instant parseMillis(String v) {
@@ -503,9 +533,11 @@ public final class RedisBroker implements Broker {
 
     /**
      * Acknowledges the deliveries. Concurrent calls are coalesced (group commit): a call that finds another
-     * ack in flight waits for it, then its receipts go out with those of the other waiting calls, one
-     * script call per queue. Every call returns only after its own deliveries were acknowledged, and throws
-     * only if a script call covering one of its queues failed.
+     * ack in flight waits for it, then its receipts go out with those of the other waiting calls in one
+     * pipeline of plain commands, per stream an {@code XACK} and an {@code XDEL} of the deliveries' entries
+     * and per queue a {@code ZREM} of their leases (every delivery is its own entry, so a stale receipt
+     * names an entry that is already gone and changes nothing). Every call returns only after its own
+     * deliveries were acknowledged, and throws only if a command covering one of its queues failed.
      */
     @Override
     public void ack(Collection<Delivery> deliveries) {
@@ -518,7 +550,7 @@ public final class RedisBroker implements Broker {
         acks.submit(new AckRequest(deliveries.size(), byQueue), deliveries.size());
     }
 
-    /** One caller's ack: (member, token) pairs by queue. */
+    /** One caller's ack: members by queue. */
     private record AckRequest(int count, Map<String, List<String>> byQueue) {}
 
     private List<RuntimeException> sendAcks(List<AckRequest> batch) {
@@ -526,25 +558,26 @@ public final class RedisBroker implements Broker {
         int total = 0;
         for (AckRequest r : batch) {
             total += r.count();
-            r.byQueue().forEach((q, args) -> merged.computeIfAbsent(q, x -> {
-                List<String> a = new ArrayList<>(args.size() + 1);
-                a.add(GROUP);
-                return a;
-            }).addAll(args));
+            r.byQueue().forEach((q, members) -> merged.computeIfAbsent(q, x -> new ArrayList<>()).addAll(members));
         }
-        List<String> order = new ArrayList<>(merged.keySet());
-        List<ScriptCall> calls = new ArrayList<>(order.size());
-        for (String q : order) {
-            calls.add(new ScriptCall(ACK, keys(q).all(), merged.get(q)));
-        }
-        List<Object> replies = guard.run("ack of " + total + " message(s) on " + merged.keySet(), true,
-                j -> ScriptCall.runEach(j, calls));
-        Map<String, RuntimeException> failed = new HashMap<>();
-        for (int i = 0; i < order.size(); i++) {
-            if (replies.get(i) instanceof RuntimeException e) {
-                failed.put(order.get(i), e);
+        Map<String, List<Response<Long>>> responses = new LinkedHashMap<>();
+        guard.run("ack of " + total + " message(s) on " + merged.keySet(), true, j -> {
+            try (AbstractPipeline p = j.pipelined()) {
+                merged.forEach((q, members) -> responses.put(q, ackCommands(p, keys(q), members)));
+                p.sync();
             }
-        }
+            return null;
+        });
+        Map<String, RuntimeException> failed = new HashMap<>();
+        responses.forEach((q, list) -> {
+            for (Response<Long> r : list) {
+                try {
+                    r.get();
+                } catch (RuntimeException e) {
+                    failed.putIfAbsent(q, e);
+                }
+            }
+        });
         List<RuntimeException> outcomes = new ArrayList<>(batch.size());
         for (AckRequest r : batch) {
             RuntimeException failure = null;
@@ -559,6 +592,24 @@ public final class RedisBroker implements Broker {
             outcomes.add(failure);
         }
         return outcomes;
+    }
+
+    /** Queues the commands that acknowledge these members of one queue: XACK + XDEL per stream, one ZREM. */
+    private static List<Response<Long>> ackCommands(AbstractPipeline p, QueueKeys k, List<String> members) {
+        Map<String, List<StreamEntryID>> byStream = new HashMap<>();
+        for (String m : members) {
+            boolean redelivery = m.charAt(0) == 'r';
+            String stream = redelivery ? k.redelivered() : k.stream(m.charAt(0) - '0');
+            byStream.computeIfAbsent(stream, x -> new ArrayList<>()).add(new StreamEntryID(m.substring(redelivery ? 3 : 2)));
+        }
+        List<Response<Long>> out = new ArrayList<>(byStream.size() * 2 + 1);
+        byStream.forEach((stream, ids) -> {
+            StreamEntryID[] arr = ids.toArray(StreamEntryID[]::new);
+            out.add(p.xack(stream, GROUP, arr));
+            out.add(p.xdel(stream, arr));
+        });
+        out.add(p.zrem(k.leases(), members.toArray(String[]::new)));
+        return out;
     }
 
     @Override
@@ -583,12 +634,10 @@ public final class RedisBroker implements Broker {
         List<ScriptCall> calls = new ArrayList<>();
         List<List<Delivery>> order = new ArrayList<>();
         byQueue.forEach((q, list) -> {
-            List<String> a = new ArrayList<>(list.size() * 2 + 1);
+            List<String> a = new ArrayList<>(list.size() + 1);
             a.add(deadline);
             for (Delivery d : list) {
-                Receipt r = Receipt.parse(d.receipt());
-                a.add(r.member());
-                a.add(r.token());
+                a.add(Receipt.parse(d.receipt()).member());
             }
             calls.add(new ScriptCall(EXTEND, keys(q).all(), a));
             order.add(list);
@@ -635,9 +684,10 @@ public final class RedisBroker implements Broker {
         long now = clock.millis();
         long due = delay.isZero() ? now : saturatedAdd(now, delay.toMillis());
         String id = delivery.messageId() != null ? delivery.messageId() : r.entryId();
-        List<String> args = List.of(Long.toString(now), GROUP, r.member(), r.token(), id, newPayload, Long.toString(due));
+        List<String> args = List.of(Long.toString(now), GROUP, r.member(), "retry", id, newPayload,
+                Long.toString(due));
         Object res = guard.run("retry of message " + id + " on queue " + delivery.queue(), true,
-                j -> RETRY.eval(j, keys(delivery.queue()).all(), args));
+                j -> SETTLE.eval(j, keys(delivery.queue()).all(), args));
         if (((Number) res).longValue() == 0) {
             log.info("Retry of message {} on queue {} not scheduled: its lease was lost and the message was "
                     + "redelivered, so another delivery is running it", id, delivery.queue());
@@ -656,18 +706,18 @@ public final class RedisBroker implements Broker {
             return;
         }
         String oneLine = reason.replace('\r', ' ').replace('\n', ' ');
-        List<String> args = List.of(Long.toString(clock.millis()), GROUP, r.member(), r.token(), oneLine,
+        List<String> args = List.of(Long.toString(clock.millis()), GROUP, r.member(), "dead", r.count(), oneLine,
                 delivery.payload() == null ? "" : delivery.payload(),
                 delivery.messageId() == null ? "" : delivery.messageId());
         Object res = guard.run("dead-lettering of message " + delivery.messageId() + " on queue " + delivery.queue(),
-                true, j -> DEAD.eval(j, keys(delivery.queue()).all(), args));
+                true, j -> SETTLE.eval(j, keys(delivery.queue()).all(), args));
         if (((Number) res).longValue() == 0) {
             log.info("Message {} on queue {} not dead-lettered: its lease was lost and the message was redelivered",
                     delivery.messageId(), delivery.queue());
         }
     }
 
-    /** Groups (member, token) pairs by queue; receipts that are not this broker's are skipped. */
+    /** Groups members by queue; receipts that are not this broker's are skipped. */
     private Map<String, List<String>> receiptArgs(Collection<Delivery> deliveries) {
         Map<String, List<String>> byQueue = new LinkedHashMap<>();
         for (Delivery d : deliveries) {
@@ -677,9 +727,7 @@ public final class RedisBroker implements Broker {
                 log.debug("Ignoring delivery with foreign receipt '{}' on queue {}", d.receipt(), d.queue());
                 continue;
             }
-            List<String> args = byQueue.computeIfAbsent(d.queue(), q -> new ArrayList<>());
-            args.add(r.member());
-            args.add(r.token());
+            byQueue.computeIfAbsent(d.queue(), q -> new ArrayList<>()).add(r.member());
         }
         return byQueue;
     }
@@ -879,10 +927,10 @@ public final class RedisBroker implements Broker {
     private static final long MAX_MILLIS = 1L << 52;
 
     /**
-     * A receipt: {@code <level>-<stream entry id>:<token>}. The member names the entry; the token names
-     * one delivery of it.
+     * A receipt: {@code <member>:<delivery count>}, where the member ({@code <level>-<entry id>} or
+     * {@code r<level>-<entry id>}, see {@link QueueKeys}) names the stream entry of exactly one delivery.
      */
-    record Receipt(String member, String token) {
+    record Receipt(String member, String count) {
         static Receipt parse(String receipt) {
             if (receipt == null) {
                 return null;
@@ -892,15 +940,23 @@ public final class RedisBroker implements Broker {
                 return null;
             }
             String member = receipt.substring(0, colon);
-            String token = receipt.substring(colon + 1);
-            if (!Character.isDigit(member.charAt(0)) || member.charAt(1) != '-' || !token.chars().allMatch(Character::isDigit)) {
+            String count = receipt.substring(colon + 1);
+            int level = member.charAt(0) == 'r' ? 1 : 0;
+            if (!Character.isDigit(member.charAt(level)) || member.charAt(level + 1) != '-'
+                    || !count.chars().allMatch(Character::isDigit)) {
                 return null;
             }
-            return new Receipt(member, token);
+            for (int i = level + 2; i < member.length(); i++) {
+                char c = member.charAt(i);
+                if (!Character.isDigit(c) && c != '-') {
+                    return null;
+                }
+            }
+            return new Receipt(member, count);
         }
 
         String entryId() {
-            return member.substring(2);
+            return member.substring(member.indexOf('-') + 1);
         }
     }
 

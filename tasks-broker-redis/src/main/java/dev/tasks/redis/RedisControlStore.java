@@ -1,5 +1,6 @@
 package dev.tasks.redis;
 
+import dev.tasks.BrokerException;
 import dev.tasks.spi.ControlStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * Chords, revocations, rate limits and concurrency slots on Redis, each operation one Lua script (or one
@@ -20,7 +22,7 @@ import java.util.Set;
  * <ul>
  *   <li>{@code <prefix>:chord:<id>}: hash of member index to result JSON, expiring with the results;</li>
  *   <li>{@code <prefix>:{revoked}:ids} (zset id to expiry) and {@code <prefix>:{revoked}:flags} (hash id to
- *       terminate flag), in one slot so a batch of ids is checked in one script;</li>
+ *       terminate flag), in one slot;</li>
  *   <li>{@code <prefix>:rate:<key>}: the key's next free slot in epoch microseconds;</li>
  *   <li>{@code <prefix>:slots:<name>}: zset of holder to lease end.</li>
  * </ul>
@@ -38,8 +40,16 @@ final class RedisControlStore implements ControlStore {
     private final Clock clock;
     private final String prefix;
     private final List<String> revokedKeys;
+    /** False once the server answered that it has no {@code ZMSCORE} (before Redis 6.2). */
+    private volatile boolean zmscore;
 
     RedisControlStore(ConnectionGuard guard, Clock clock, String keyPrefix) {
+        this(guard, clock, keyPrefix, true);
+    }
+
+    /** @param zmscore false to check revocations with the script, as on a server older than Redis 6.2 */
+    RedisControlStore(ConnectionGuard guard, Clock clock, String keyPrefix, boolean zmscore) {
+        this.zmscore = zmscore;
         this.guard = guard;
         this.clock = clock;
         this.prefix = keyPrefix;
@@ -85,25 +95,63 @@ final class RedisControlStore implements ControlStore {
         guard.run("revoking task " + taskId, true, j -> REVOKE.eval(j, revokedKeys, args));
     }
 
+    /**
+     * One {@code ZMSCORE} of all the ids (no script: the check runs once per fetch), then the flags of the
+     * live ones, if any. On a server older than Redis 6.2, which lacks {@code ZMSCORE}, a script does both.
+     */
     @Override
     public Map<String, Boolean> revoked(Collection<String> taskIds) {
         Objects.requireNonNull(taskIds, "taskIds");
         if (taskIds.isEmpty()) {
             return Map.of();
         }
-        List<String> args = new ArrayList<>(taskIds.size() + 1);
-        args.add(Long.toString(clock.millis()));
+        String[] ids = new String[taskIds.size()];
+        int n = 0;
         for (String id : taskIds) {
-            args.add(Objects.requireNonNull(id, "task id"));
+            ids[n++] = Objects.requireNonNull(id, "task id");
         }
-        Object r = guard.run("checking " + taskIds.size() + " task(s) for revocation", true,
-                j -> REVOKED.eval(j, revokedKeys, args));
-        List<?> flat = (List<?>) r;
+        String what = "checking " + ids.length + " task(s) for revocation";
+        long now = clock.millis();
+        if (zmscore) {
+            try {
+                List<Double> scores = guard.run(what, true, j -> j.zmscore(revokedKeys.get(0), ids));
+                List<String> live = new ArrayList<>();
+                for (int i = 0; i < ids.length; i++) {
+                    Double until = scores.get(i);
+                    if (until != null && until > now) {
+                        live.add(ids[i]);
+                    }
+                }
+                if (live.isEmpty()) {
+                    return Map.of();
+                }
+                List<String> flags = guard.run(what, true, j -> j.hmget(revokedKeys.get(1), live.toArray(String[]::new)));
+                Map<String, Boolean> out = new HashMap<>();
+                for (int i = 0; i < live.size(); i++) {
+                    out.put(live.get(i), "1".equals(flags.get(i)));
+                }
+                return out;
+            } catch (BrokerException e) {
+                if (!(e.getCause() instanceof JedisDataException d) || !unknownCommand(d)) {
+                    throw e;
+                }
+                zmscore = false;
+            }
+        }
+        List<String> args = new ArrayList<>(ids.length + 1);
+        args.add(Long.toString(now));
+        args.addAll(java.util.Arrays.asList(ids));
+        List<?> flat = (List<?>) guard.run(what, true, j -> REVOKED.eval(j, revokedKeys, args));
         Map<String, Boolean> out = new HashMap<>();
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             out.put(text(flat.get(i)), "1".equals(text(flat.get(i + 1))));
         }
         return out;
+    }
+
+    private static boolean unknownCommand(JedisDataException e) {
+        String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        return m.contains("unknown command") && m.contains("zmscore");
     }
 
     private static String text(Object o) {

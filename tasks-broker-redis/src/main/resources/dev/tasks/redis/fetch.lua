@@ -1,17 +1,22 @@
--- Leases up to max due messages of one queue, highest priority level first; within a level, messages
--- whose lease ran out (or that were released) go before fresh ones. Also moves due delayed messages to
--- their streams first, a batch at a time.
+-- Leases up to max due messages of one queue: first messages whose lease ran out (or that were released),
+-- then fresh ones, highest priority level first. Also moves due delayed messages to their streams first, a
+-- batch at a time.
+--
+-- Every delivery is its own stream entry: a message whose lease ran out is copied to the redelivery stream
+-- (with its next delivery count) and its old entry deleted, so the old receipt names an entry that no
+-- longer exists and a stale ack or extension cannot touch the new delivery.
 -- KEYS: the queue's key set (see QueueKeys).
 -- ARGV: now ms, max, lease deadline ms, group, consumer, move batch size.
--- Returns {deliveries, wake}: deliveries is a list of {member, token, count, fields}; wake is empty
--- unless nothing was delivered, then {next delayed due ms or '', next lease deadline ms or '',
--- last entry id of each level's stream 0..9}.
+-- Returns {taken, wake}: taken is a list of {stream, entries}, where stream is 'r' (redeliveries, whose
+-- fields carry the level 'l' and delivery count 'n') or a level '0'..'9', and entries are as XREADGROUP
+-- returns them, {entry id, fields}; wake is empty unless nothing was delivered, then {next delayed due ms or '', next lease deadline ms or '', last entry id of
+-- each level's stream 0..9, last entry id of the redelivery stream}.
 local now = ARGV[1]
 local max = tonumber(ARGV[2])
 local deadline = ARGV[3]
 local group, consumer = ARGV[4], ARGV[5]
 local moveLimit = tonumber(ARGV[6])
-local leases, inflight, delayed, ddata, seq = KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]
+local leases, redelivered, delayed, ddata = KEYS[11], KEYS[12], KEYS[13], KEYS[14]
 
 local function bulk(cmd, key, args)
   for i = 1, #args, 1000 do
@@ -36,103 +41,105 @@ if #due > 0 then
   bulk('HDEL', ddata, members)
 end
 
--- 2. Leases that ran out, by level.
-local expiredByLevel = {}
+-- 2. Leases that ran out: their messages are copied to the redelivery stream, the old entries deleted.
 local expired = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, max)
 for _, member in ipairs(expired) do
-  local level = tonumber(string.sub(member, 1, 1))
-  local list = expiredByLevel[level]
-  if not list then
-    list = {}
-    expiredByLevel[level] = list
+  local key, eid, level
+  if string.sub(member, 1, 1) == 'r' then
+    key, eid, level = redelivered, string.sub(member, 4), string.sub(member, 2, 2)
+  else
+    level = string.sub(member, 1, 1)
+    key, eid = KEYS[tonumber(level) + 1], string.sub(member, 3)
   end
-  list[#list + 1] = member
+  local e = redis.call('XRANGE', key, eid, eid)
+  if e[1] then
+    local f = e[1][2]
+    local id, payload, at, count = nil, '', '', 1
+    for i = 1, #f, 2 do
+      local name = f[i]
+      if name == 'id' then
+        id = f[i + 1]
+      elseif name == 'p' then
+        payload = f[i + 1]
+      elseif name == 't' then
+        at = f[i + 1]
+      elseif name == 'n' then
+        count = tonumber(f[i + 1]) or 1
+      end
+    end
+    if id then
+      redis.call('XADD', redelivered, '*', 'id', id, 'p', payload, 't', at, 'n', count + 1, 'l', level)
+    else
+      redis.call('XADD', redelivered, '*', 'p', payload, 't', at, 'n', count + 1, 'l', level)
+    end
+    redis.pcall('XACK', key, group, eid)
+    redis.call('XDEL', key, eid)
+  end
+  redis.call('ZREM', leases, member)
 end
 
--- 3. Take, level by level.
+local function readGroup(stream, count)
+  local r = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>')
+  if type(r) == 'table' and r.err then
+    if string.find(r.err, 'NOGROUP', 1, true) then
+      redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
+      r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>')
+    else
+      error({err = r.err})
+    end
+  end
+  if r then
+    return r[1][2]
+  end
+  return {}
+end
+
+-- 3. Take: redeliveries first, then level by level. XLEN is O(1): streams with no entries at all (most
+-- levels, usually) cost no read. The entries go back as XREADGROUP returned them (no per-entry work here
+-- but the lease): the caller derives members and delivery counts from them.
 local taken = {}
-local counts = {}
-local fields = {}
-local drop = {}
+local zargs = {}
 local remaining = max
+if redis.call('XLEN', redelivered) > 0 then
+  local entries = readGroup(redelivered, remaining)
+  if #entries > 0 then
+    for _, entry in ipairs(entries) do
+      local f = entry[2]
+      local level = '0'
+      for i = 1, #f, 2 do
+        if f[i] == 'l' then
+          level = f[i + 1]
+        end
+      end
+      zargs[#zargs + 1] = deadline
+      zargs[#zargs + 1] = 'r' .. level .. '-' .. entry[1]
+    end
+    taken[#taken + 1] = {'r', entries}
+    remaining = remaining - #entries
+  end
+end
 for level = 9, 0, -1 do
   if remaining <= 0 then
     break
   end
   local stream = KEYS[level + 1]
-  local list = expiredByLevel[level]
-  if list then
-    for _, member in ipairs(list) do
-      if remaining <= 0 then
-        break
-      end
-      local claimed = redis.pcall('XCLAIM', stream, group, consumer, 0, string.sub(member, 3))
-      if type(claimed) == 'table' and claimed.err == nil and claimed[1] then
-        local cur = redis.call('HGET', inflight, member)
-        local count = 0
-        if cur then
-          count = tonumber(string.match(cur, ':(%d+)$')) or 0
-        end
-        taken[#taken + 1] = member
-        counts[#counts + 1] = count + 1
-        fields[#fields + 1] = claimed[1][2]
-        remaining = remaining - 1
-      else
-        -- The entry is gone (deleted by someone else): forget the lease.
-        drop[#drop + 1] = member
-      end
-    end
-  end
-  -- XLEN is O(1): levels with no entries at all (most of them, usually) cost no read.
-  if remaining > 0 and redis.call('XLEN', stream) > 0 then
-    local r = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', remaining, 'STREAMS', stream, '>')
-    if type(r) == 'table' and r.err then
-      if string.find(r.err, 'NOGROUP', 1, true) then
-        redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
-        r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', remaining, 'STREAMS', stream, '>')
-      else
-        return redis.error_reply(r.err)
-      end
-    end
-    if r then
+  if redis.call('XLEN', stream) > 0 then
+    local entries = readGroup(stream, remaining)
+    if #entries > 0 then
       local prefix = level .. '-'
-      for _, entry in ipairs(r[1][2]) do
-        taken[#taken + 1] = prefix .. entry[1]
-        counts[#counts + 1] = 1
-        fields[#fields + 1] = entry[2]
-        remaining = remaining - 1
+      for _, entry in ipairs(entries) do
+        zargs[#zargs + 1] = deadline
+        zargs[#zargs + 1] = prefix .. entry[1]
       end
+      taken[#taken + 1] = {tostring(level), entries}
+      remaining = remaining - #entries
     end
   end
-end
-if #drop > 0 then
-  bulk('HDEL', inflight, drop)
-  bulk('ZREM', leases, drop)
 end
 
 if #taken > 0 then
-  -- One lease token for the whole fetch: a member is taken at most once per fetch, and a later delivery
-  -- of it comes from a later fetch with a greater token, so a receipt of an earlier delivery stays stale.
-  local token = redis.call('INCR', seq)
-  local firstDelivery = token .. ':1'
-  local hargs = {}
-  local zargs = {}
-  local out = {}
-  for i, member in ipairs(taken) do
-    local count = counts[i]
-    hargs[#hargs + 1] = member
-    if count == 1 then
-      hargs[#hargs + 1] = firstDelivery
-    else
-      hargs[#hargs + 1] = token .. ':' .. count
-    end
-    zargs[#zargs + 1] = deadline
-    zargs[#zargs + 1] = member
-    out[i] = {member, token, count, fields[i]}
-  end
-  bulk('HSET', inflight, hargs)
   bulk('ZADD', leases, zargs)
-  return {out, {}}
+  return {taken, {}}
 end
 
 local wake = {}
@@ -148,4 +155,9 @@ for level = 0, 9 do
   end
   wake[level + 3] = (lastEntry and lastEntry[1] and lastEntry[1][1]) or '0-0'
 end
+local lastRedelivery = nil
+if redis.call('XLEN', redelivered) > 0 then
+  lastRedelivery = redis.call('XREVRANGE', redelivered, '+', '-', 'COUNT', 1)
+end
+wake[13] = (lastRedelivery and lastRedelivery[1] and lastRedelivery[1][1]) or '0-0'
 return {{}, wake}

@@ -3,21 +3,24 @@
 -- KEYS: the queue's key set. ARGV: now ms, group, consumer, limit.
 -- Returns {deleted, more} where more is 1 if the limit was reached.
 local now, group, consumer, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local leases, inflight = KEYS[11], KEYS[12]
+local leases = KEYS[11]
 local deleted = 0
 -- Leases that ran out.
 local expired = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, limit)
 for _, member in ipairs(expired) do
-  local level = tonumber(string.sub(member, 1, 1))
-  local eid = string.sub(member, 3)
-  redis.pcall('XACK', KEYS[level + 1], group, eid)
-  deleted = deleted + redis.call('XDEL', KEYS[level + 1], eid)
-  redis.call('HDEL', inflight, member)
+  local key, eid
+  if string.sub(member, 1, 1) == 'r' then
+    key, eid = KEYS[12], string.sub(member, 4)
+  else
+    key, eid = KEYS[tonumber(string.sub(member, 1, 1)) + 1], string.sub(member, 3)
+  end
+  redis.pcall('XACK', key, group, eid)
+  deleted = deleted + redis.call('XDEL', key, eid)
   redis.call('ZREM', leases, member)
 end
--- Never delivered.
-for level = 0, 9 do
-  local stream = KEYS[level + 1]
+-- Never delivered: the redelivery stream and the ten level streams.
+for _, i in ipairs({12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}) do
+  local stream = KEYS[i]
   while deleted < limit do
     local r = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', limit - deleted, 'STREAMS', stream, '>')
     if type(r) == 'table' and r.err then

@@ -101,6 +101,58 @@ class RedisBrokerTest {
     }
 
     @Test
+    void a_message_delivered_again_and_again_keeps_its_level_and_count_and_leaves_no_entries_behind() {
+        broker.publish(List.of(msg("a", "q", 7), msg("b", "q", 0)));
+        List<Delivery> deliveries = new ArrayList<>();
+        deliveries.add(fetch("q", 1).get(0));
+        clock.advance(LEASE.plusSeconds(1));
+        deliveries.add(fetch("q", 1).get(0)); // lease ran out: second delivery, from the redelivery stream
+        broker.release(List.of(deliveries.get(1)));
+        deliveries.add(fetch("q", 1).get(0)); // released: third
+        clock.advance(LEASE.plusSeconds(1));
+        deliveries.add(fetch("q", 1).get(0)); // ran out again: fourth
+        assertThat(deliveries).extracting(Delivery::messageId).containsOnly("a");
+        assertThat(deliveries).extracting(Delivery::deliveryCount).containsExactly(1, 2, 3, 4);
+        assertThat(deliveries).extracting(Delivery::receipt).doesNotHaveDuplicates();
+        Delivery current = deliveries.get(3);
+
+        broker.ack(deliveries.subList(0, 3));
+        broker.release(deliveries.subList(0, 3));
+        assertThat(broker.extendLeases(deliveries, LEASE)).hasSize(3).doesNotContain(current.receipt());
+        assertThat(broker.stats("q")).isEqualTo(new QueueStats("q", 1, 0, 1, 0));
+
+        broker.retry(current, "attempt-2", Duration.ZERO);
+        List<Delivery> next = fetch("q", 10);
+        assertThat(next).extracting(Delivery::messageId).as("the retry keeps level 7").containsExactly("a", "b");
+        assertThat(next.get(0).payload()).isEqualTo("attempt-2");
+        broker.ack(next);
+        assertThat(broker.stats("q")).isEqualTo(new QueueStats("q", 0, 0, 0, 0));
+        try (RedisClient c = TestRedis.client()) {
+            QueueKeys k = broker.keys("q");
+            for (int level = 0; level < QueueKeys.LEVELS; level++) {
+                assertThat(c.xlen(k.stream(level))).as("entries left in level %d", level).isZero();
+            }
+            assertThat(c.xlen(k.redelivered())).isZero();
+            assertThat(c.zcard(k.leases())).isZero();
+        }
+    }
+
+    @Test
+    void a_redelivered_message_is_dead_lettered_with_its_count_and_replayed_at_its_level() {
+        broker.publish(msg("a", "q", 6));
+        fetch("q", 1);
+        clock.advance(LEASE.plusSeconds(1));
+        Delivery second = fetch("q", 1).get(0);
+        broker.deadLetter(second, "poison");
+        DeadLetter dead = broker.deadLetters("q", 10).get(0);
+        assertThat(dead.deliveryCount()).isEqualTo(2);
+        assertThat(dead.reason()).isEqualTo("poison");
+        broker.publish(msg("b", "q", 0));
+        assertThat(broker.replayDeadLetters("q", List.of())).isEqualTo(1);
+        assertThat(fetch("q", 10)).extracting(Delivery::messageId).containsExactly("a", "b");
+    }
+
+    @Test
     void keeps_each_delivery_lease_on_its_own() {
         broker.publish(List.of(msg("short", "q", 0), msg("long", "q", 0)));
         Delivery s = broker.fetch(List.of("q"), 1, Duration.ofSeconds(5), Duration.ZERO).get(0);
@@ -260,9 +312,11 @@ class RedisBrokerTest {
                 new OutboundMessage("c", "orders", 0, clock.instant().plusSeconds(5), "p")));
         Delivery d = fetch("orders", 1).get(0);
         broker.deadLetter(d, "x");
+        broker.release(fetch("orders", 1));
         fetch("orders", 1);
         try (RedisClient c = TestRedis.client()) {
             List<String> keys = TestRedis.keys(c, prefix);
+            assertThat(keys).contains(broker.keys("orders").redelivered(), broker.keys("orders").leases());
             List<String> queueKeys = keys.stream().filter(k -> !k.equals(prefix + ":queues")).toList();
             assertThat(queueKeys).isNotEmpty().allSatisfy(k -> assertThat(k).startsWith(prefix + ":{q:orders}:"));
             assertThat(queueKeys.stream().map(JedisClusterCRC16::getSlot).distinct()).hasSize(1);

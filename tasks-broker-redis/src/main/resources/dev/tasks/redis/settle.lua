@@ -1,0 +1,41 @@
+-- Settles a leased message of one queue other than by ack, atomically: its entry is acknowledged and
+-- deleted and its lease forgotten, then either its next attempt is published (delayed if due later) or it
+-- is added to the queue's dead-letter stream with the reason and its delivery count. A stale receipt
+-- changes nothing.
+-- KEYS: the queue's key set.
+-- ARGV: now ms, group, member, then
+--   'retry', id, payload, due ms; or
+--   'dead', delivery count, reason, payload as delivered, id as delivered ('' if none).
+-- Returns 1 if settled, 0 if the receipt was stale.
+local leases = KEYS[11]
+local now, member = ARGV[1], ARGV[3]
+if not redis.call('ZSCORE', leases, member) then
+  return 0
+end
+local key, eid, level
+if string.sub(member, 1, 1) == 'r' then
+  key, eid, level = KEYS[12], string.sub(member, 4), tonumber(string.sub(member, 2, 2))
+else
+  level = tonumber(string.sub(member, 1, 1))
+  key, eid = KEYS[level + 1], string.sub(member, 3)
+end
+redis.pcall('XACK', key, ARGV[2], eid)
+redis.call('XDEL', key, eid)
+redis.call('ZREM', leases, member)
+if ARGV[4] == 'retry' then
+  local id, payload, due = ARGV[5], ARGV[6], ARGV[7]
+  if tonumber(due) > tonumber(now) then
+    redis.call('HSET', KEYS[14], id, level .. '|' .. payload)
+    redis.call('ZADD', KEYS[13], due, id)
+  else
+    redis.call('XADD', KEYS[level + 1], '*', 'id', id, 'p', payload, 't', now)
+  end
+else
+  local count, reason, payload, id = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+  if id == '' then
+    redis.call('XADD', KEYS[15], '*', 'p', payload, 'r', reason, 'n', count, 'l', level, 'at', now)
+  else
+    redis.call('XADD', KEYS[15], '*', 'id', id, 'p', payload, 'r', reason, 'n', count, 'l', level, 'at', now)
+  end
+end
+return 1
