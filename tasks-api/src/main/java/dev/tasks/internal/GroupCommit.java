@@ -1,8 +1,9 @@
 package dev.tasks.internal;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -28,10 +29,8 @@ public final class GroupCommit<R> {
         final R request;
         final int weight;
         final Thread caller;
-        // Guarded by the lock.
-        boolean done;
-        boolean sender;
-        Throwable failure;
+        volatile boolean done;
+        Throwable failure; // written before done, read after
 
         Pending(R request, int weight, Thread caller) {
             this.request = request;
@@ -42,9 +41,9 @@ public final class GroupCommit<R> {
 
     private final Sender<R> sender;
     private final int maxWeight;
-    private final Object lock = new Object();
-    private final ArrayDeque<Pending<R>> queue = new ArrayDeque<>();
-    private boolean busy;
+    private final ConcurrentLinkedQueue<Pending<R>> queue = new ConcurrentLinkedQueue<>();
+    /** Held by the caller that is sending a batch. */
+    private final AtomicBoolean busy = new AtomicBoolean();
 
     /**
      * @param sender    sends one batch
@@ -59,8 +58,10 @@ public final class GroupCommit<R> {
      * Sends {@code request}, possibly together with other callers' requests, and returns when it completed.
      * Waiting is not interruptible (the request may already be on the wire); the interrupt flag is kept.
      *
-     * <p>A completed batch wakes only its own callers and, if requests are queued, the one that sends the
-     * next batch: waiting callers are not all woken to find out whether it was theirs.
+     * <p>No lock is taken: requests wait in a lock-free queue, and whoever takes the sender's role (an atomic
+     * flag) sends the queued requests. A completed batch wakes only its own callers and, if requests are
+     * still queued, the first of them, which then sends the next batch: waiting callers are not all woken
+     * to find out whether it was theirs.
      *
      * @param weight how much the request adds to a batch (e.g. its number of messages)
      * @throws RuntimeException the failure of this request
@@ -68,49 +69,31 @@ public final class GroupCommit<R> {
     public void submit(R request, int weight) {
         Pending<R> mine = new Pending<>(request, weight, Thread.currentThread());
         boolean interrupted = false;
-        try {
-            boolean sending;
-            synchronized (lock) {
-                queue.add(mine);
-                sending = !busy;
-                busy = true;
-            }
-            while (true) {
-                if (sending) {
-                    List<Pending<R>> batch;
-                    synchronized (lock) {
-                        batch = takeBatch();
+        queue.add(mine);
+        while (!mine.done) {
+            if (busy.compareAndSet(false, true)) {
+                try {
+                    // Send batches until this caller's request went out (a weight limit may leave it queued).
+                    while (!mine.done) {
+                        sendAndComplete(takeBatch());
                     }
-                    sendAndComplete(batch);
-                    synchronized (lock) {
-                        if (!mine.done) {
-                            continue; // not in that batch (weight limit): send the next one too
-                        }
-                        Pending<R> next = queue.peek();
-                        if (next == null) {
-                            busy = false;
-                        } else {
-                            next.sender = true;
-                            LockSupport.unpark(next.caller);
-                        }
-                    }
-                    break;
+                } finally {
+                    busy.set(false);
                 }
-                LockSupport.park(this);
-                if (Thread.interrupted()) {
-                    interrupted = true;
+                // Whoever is queued now may have parked while this caller was sending: wake the first.
+                Pending<R> next = queue.peek();
+                if (next != null) {
+                    LockSupport.unpark(next.caller);
                 }
-                synchronized (lock) {
-                    if (mine.done) {
-                        break;
-                    }
-                    sending = mine.sender;
-                }
+                break;
             }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                interrupted = true;
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         Throwable f = mine.failure;
         if (f instanceof RuntimeException e) {
@@ -123,17 +106,15 @@ public final class GroupCommit<R> {
 
     /** How many requests wait for a batch (for tests and diagnostics). */
     int queued() {
-        synchronized (lock) {
-            return queue.size();
-        }
+        return queue.size();
     }
 
-    /** The queued requests from the front, up to the weight limit (at least one). Holds the lock. */
+    /** The queued requests from the front, up to the weight limit (at least one). Sender only. */
     private List<Pending<R>> takeBatch() {
         List<Pending<R>> batch = new ArrayList<>();
         int weight = 0;
-        while (!queue.isEmpty()) {
-            Pending<R> next = queue.peek();
+        Pending<R> next;
+        while ((next = queue.peek()) != null) {
             if (!batch.isEmpty() && weight + next.weight > maxWeight) {
                 break;
             }
@@ -160,14 +141,13 @@ public final class GroupCommit<R> {
         } catch (Throwable t) {
             all = t;
         }
-        synchronized (lock) {
-            for (int i = 0; i < batch.size(); i++) {
-                Pending<R> p = batch.get(i);
-                p.failure = all != null ? all : outcomes.get(i);
-                p.done = true;
-                if (p.caller != Thread.currentThread()) {
-                    LockSupport.unpark(p.caller);
-                }
+        Thread me = Thread.currentThread();
+        for (int i = 0; i < batch.size(); i++) {
+            Pending<R> p = batch.get(i);
+            p.failure = all != null ? all : outcomes.get(i);
+            p.done = true;
+            if (p.caller != me) {
+                LockSupport.unpark(p.caller);
             }
         }
     }
