@@ -49,8 +49,9 @@ public final class EnvelopeCodec {
     private EnvelopeCodec() {
         JsonMapper m = JsonMapper.builder()
                 .addModule(new JavaTimeModule())
-                .addModule(new SimpleModule("tasks-fast-instant").addDeserializer(Instant.class,
-                        new FastInstantDeserializer()))
+                .addModule(new SimpleModule("tasks-fast-instant")
+                        .addDeserializer(Instant.class, new FastInstantDeserializer())
+                        .addSerializer(Instant.class, new FastInstantSerializer()))
                 .addModule(new Jdk8Module())
                 .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
