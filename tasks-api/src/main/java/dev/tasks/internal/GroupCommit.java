@@ -59,9 +59,9 @@ public final class GroupCommit<R> {
      * Waiting is not interruptible (the request may already be on the wire); the interrupt flag is kept.
      *
      * <p>No lock is taken: requests wait in a lock-free queue, and whoever takes the sender's role (an atomic
-     * flag) sends the queued requests. A completed batch wakes only its own callers and, if requests are
-     * still queued, the first of them, which then sends the next batch: waiting callers are not all woken
-     * to find out whether it was theirs.
+     * flag) sends the queued requests. A completed batch wakes the first queued caller, which sends the
+     * next batch, and then only its own callers: waiting callers are not all woken to find out whether it
+     * was theirs.
      *
      * @param weight how much the request adds to a batch (e.g. its number of messages)
      * @throws RuntimeException the failure of this request
@@ -72,20 +72,8 @@ public final class GroupCommit<R> {
         queue.add(mine);
         while (!mine.done) {
             if (busy.compareAndSet(false, true)) {
-                try {
-                    // Send batches until this caller's request went out (a weight limit may leave it queued).
-                    while (!mine.done) {
-                        sendAndComplete(takeBatch());
-                    }
-                } finally {
-                    busy.set(false);
-                }
-                // Whoever is queued now may have parked while this caller was sending: wake the first.
-                Pending<R> next = queue.peek();
-                if (next != null) {
-                    LockSupport.unpark(next.caller);
-                }
-                break;
+                sendUntilDone(mine);
+                continue;
             }
             LockSupport.park(this);
             if (Thread.interrupted()) {
@@ -125,30 +113,63 @@ public final class GroupCommit<R> {
         return batch;
     }
 
-    private void sendAndComplete(List<Pending<R>> batch) {
-        List<R> requests = new ArrayList<>(batch.size());
-        for (Pending<R> p : batch) {
-            requests.add(p.request);
-        }
-        List<RuntimeException> outcomes = null;
-        Throwable all = null;
-        try {
-            outcomes = sender.send(requests);
-            if (outcomes.size() != batch.size()) {
-                all = new IllegalStateException("group commit: " + outcomes.size() + " outcomes for " + batch.size()
-                        + " requests");
-            }
-        } catch (Throwable t) {
-            all = t;
-        }
+    /**
+     * Sends batches until {@code mine} went out (a weight limit may leave it queued), or returns at once if
+     * it is no longer queued (it is in the batch of a sender that has handed on its role and is completing
+     * it: the caller waits for that). After a batch with {@code mine}, the sender's role passes on (the
+     * first queued caller is woken) before this caller wakes the others of that batch, so the next round
+     * trip does not wait for those wake-ups. Called holding the sender's role; returns without it.
+     */
+    private void sendUntilDone(Pending<R> mine) {
         Thread me = Thread.currentThread();
-        for (int i = 0; i < batch.size(); i++) {
-            Pending<R> p = batch.get(i);
-            p.failure = all != null ? all : outcomes.get(i);
-            p.done = true;
-            if (p.caller != me) {
-                LockSupport.unpark(p.caller);
+        while (true) {
+            List<Pending<R>> batch = mine.done ? List.of() : takeBatch();
+            if (batch.isEmpty()) {
+                handOn();
+                return;
             }
+            List<R> requests = new ArrayList<>(batch.size());
+            for (Pending<R> p : batch) {
+                requests.add(p.request);
+            }
+            List<RuntimeException> outcomes = null;
+            Throwable all = null;
+            try {
+                outcomes = sender.send(requests);
+                if (outcomes.size() != batch.size()) {
+                    all = new IllegalStateException("group commit: " + outcomes.size() + " outcomes for "
+                            + batch.size() + " requests");
+                }
+            } catch (Throwable t) {
+                all = t;
+            }
+            boolean last = batch.contains(mine);
+            if (last) {
+                handOn();
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                Pending<R> p = batch.get(i);
+                p.failure = all != null ? all : outcomes.get(i);
+                p.done = true;
+                if (p.caller != me) {
+                    LockSupport.unpark(p.caller);
+                }
+            }
+            if (last) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Gives up the sender's role and wakes the first queued caller to take it. A caller queued after the
+     * peek finds the role free itself: it queues before it tries to take the role.
+     */
+    private void handOn() {
+        busy.set(false);
+        Pending<R> next = queue.peek();
+        if (next != null) {
+            LockSupport.unpark(next.caller);
         }
     }
 }

@@ -119,6 +119,81 @@ class GroupCommitTest {
         assertThat(batches).containsExactly(List.of("huge"));
     }
 
+    @Test
+    void sixteen_threads_of_2000_requests_each_are_sent_exactly_once_one_batch_at_a_time_despite_spurious_wake_ups()
+            throws Exception {
+        int threads = 16;
+        int per = 2_000;
+        java.util.concurrent.ConcurrentHashMap<String, Integer> sent = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger overlaps = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger overweight = new java.util.concurrent.atomic.AtomicInteger();
+        GroupCommit<String> gc = new GroupCommit<>(b -> {
+            if (inFlight.incrementAndGet() > 1) {
+                overlaps.incrementAndGet();
+            }
+            if (b.size() > 8) {
+                overweight.incrementAndGet();
+            }
+            for (String r : b) {
+                sent.merge(r, 1, Integer::sum);
+            }
+            Thread.yield();
+            inFlight.decrementAndGet();
+            List<RuntimeException> out = new ArrayList<>(b.size());
+            for (String r : b) {
+                out.add(r.endsWith("7") ? new BrokerException("refused " + r) : null);
+            }
+            return out;
+        }, 8);
+        ExecutorService callers = Executors.newFixedThreadPool(threads);
+        List<Thread> callerThreads = Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        // Wakes every caller now and then: a woken caller whose request is in someone's batch must wait on.
+        Thread chaos = new Thread(() -> {
+            while (running.get()) {
+                synchronized (callerThreads) {
+                    callerThreads.forEach(java.util.concurrent.locks.LockSupport::unpark);
+                }
+                Thread.yield();
+            }
+        });
+        try {
+            java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                futures.add(callers.submit(() -> {
+                    callerThreads.add(Thread.currentThread());
+                    for (int i = 0; i < per; i++) {
+                        String r = id + "-" + i;
+                        try {
+                            gc.submit(r, 1);
+                        } catch (BrokerException e) {
+                            assertThat(e).hasMessage("refused " + r);
+                            failures.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            chaos.start();
+            for (Future<?> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            assertThat(sent).hasSize(threads * per);
+            assertThat(sent.values()).containsOnly(1);
+            assertThat(failures.get()).isEqualTo(threads * per / 10);
+            assertThat(overlaps.get()).as("batches in flight at once").isZero();
+            assertThat(overweight.get()).as("batches over the weight limit").isZero();
+            assertThat(gc.queued()).isZero();
+        } finally {
+            running.set(false);
+            callers.shutdownNow();
+            chaos.join(5_000);
+        }
+    }
+
     private static int waiting(GroupCommit<String> gc) {
         return gc.queued();
     }
