@@ -9,17 +9,17 @@ import java.util.List;
  * <pre>
  *   &lt;prefix&gt;:{q:orders}:s:0 .. :s:9     one stream per priority level, consumer group "tasks"
  *   &lt;prefix&gt;:{q:orders}:leases          ZSET member -&gt; lease deadline (ms); 0 = released
- *   &lt;prefix&gt;:{q:orders}:r               STREAM of redeliveries (consumer group "tasks")
  *   &lt;prefix&gt;:{q:orders}:delayed         ZSET task id -&gt; due time (ms)
  *   &lt;prefix&gt;:{q:orders}:delayed:data    HASH task id -&gt; "level|payload"
  *   &lt;prefix&gt;:{q:orders}:dead            STREAM of dead letters
+ *   &lt;prefix&gt;:{q:orders}:r:0 .. :r:9     one stream of redeliveries per level, consumer group "tasks"
  * </pre>
  * A member names one delivery: {@code <level>-<entry id>} for an entry of a level's stream, or
- * {@code r<level>-<entry id>} for an entry of the redelivery stream. A message whose lease ran out (or that
- * was released) is delivered again as a copy in the redelivery stream, its old entry deleted, so every
- * delivery is its own entry: acknowledging a delivery is a plain {@code XACK} + {@code XDEL} of its entry,
- * and a stale receipt names an entry that no longer exists. The order of {@link #all()} is what the scripts
- * expect in {@code KEYS}.
+ * {@code r<level>-<entry id>} for an entry of a level's redelivery stream. A message whose lease ran out (or
+ * that was released) is delivered again as a copy in its level's redelivery stream, its old entry deleted,
+ * so every delivery is its own entry: acknowledging a delivery is a plain {@code XACK} + {@code XDEL} of its
+ * entry, and a stale receipt names an entry that no longer exists. The order of {@link #all()} is what the
+ * scripts expect in {@code KEYS}.
  */
 final class QueueKeys {
     static final int LEVELS = 10;
@@ -31,15 +31,17 @@ final class QueueKeys {
     QueueKeys(String prefix, String queue) {
         this.queue = queue;
         this.tag = prefix + ":{q:" + queue + "}";
-        List<String> keys = new ArrayList<>(16);
+        List<String> keys = new ArrayList<>(2 * LEVELS + 4);
         for (int level = 0; level < LEVELS; level++) {
             keys.add(tag + ":s:" + level);
         }
         keys.add(tag + ":leases");
-        keys.add(tag + ":r");
         keys.add(tag + ":delayed");
         keys.add(tag + ":delayed:data");
         keys.add(tag + ":dead");
+        for (int level = 0; level < LEVELS; level++) {
+            keys.add(tag + ":r:" + level);
+        }
         this.all = List.copyOf(keys);
     }
 
@@ -56,9 +58,9 @@ final class QueueKeys {
         return all.get(level);
     }
 
-    /** The stream of redeliveries. */
-    String redelivered() {
-        return all.get(11);
+    /** The stream of a level's redeliveries. */
+    String redelivered(int level) {
+        return all.get(LEVELS + 4 + level);
     }
 
     String leases() {
@@ -66,6 +68,6 @@ final class QueueKeys {
     }
 
     String dead() {
-        return all.get(14);
+        return all.get(13);
     }
 }

@@ -56,8 +56,8 @@ import redis.clients.jedis.resps.StreamEntry;
  * Lua scripts for every step that must be atomic. Works with a single server, Sentinel and Cluster.
  *
  * <p>Layout. Each queue has one stream per priority level (all ten levels of {@link Priority}), a sorted
- * set of lease deadlines, a stream of redeliveries, a sorted set of delayed messages and a dead-letter
- * stream. Every key of a queue carries the hash tag {@code {q:<queue>}} after the key prefix (option
+ * set of lease deadlines, a stream of redeliveries per level, a sorted set of delayed messages and a
+ * dead-letter stream. Every key of a queue carries the hash tag {@code {q:<queue>}} after the key prefix (option
  * {@value #OPTION_KEY_PREFIX}, default {@value #DEFAULT_KEY_PREFIX}), so a cluster keeps a queue in one
  * slot and several applications can share one Redis with different prefixes.
  *
@@ -75,7 +75,7 @@ import redis.clients.jedis.resps.StreamEntry;
  *       {@code 500 ms} at a time, and never past the next delayed message or lease deadline) on the
  *       queues' streams, so a publish wakes it at once.</li>
  *   <li>Every delivery is its own stream entry and gets a fresh receipt naming it: a message is delivered
- *       again as a copy in the queue's redelivery stream and its old entry deleted. Ack is therefore
+ *       again as a copy in its level's redelivery stream and its old entry deleted. Ack is therefore
  *       plain {@code XACK} + {@code XDEL} (so memory stays bounded) and {@code ZREM} of the lease, no
  *       script, coalesced across concurrent calls into one pipeline; retry, release, dead-letter and lease
  *       extension are batched per queue into one script call. All of them ignore a stale receipt (one
@@ -84,8 +84,8 @@ import redis.clients.jedis.resps.StreamEntry;
  *   <li>Redelivery: a message whose lease ran out is redelivered once per expiry, its delivery count
  *       incremented. {@link #release} keeps the count (the next delivery increments it); {@link #retry}
  *       and {@link #replayDeadLetters} start a new message whose count starts again.</li>
- *   <li>Order and starvation: a fetch takes redelivered messages first, then the highest level first,
- *       within a level in stream (publish) order. Priorities are strict: while level 9
+ *   <li>Order and starvation: a fetch takes the highest level first and, within a level, redelivered
+ *       messages before fresh ones in stream (publish) order. Priorities are strict: while level 9
  *       has due messages, level 0 gets nothing from that queue, so a constant flood of high-priority
  *       tasks starves lower ones; use a separate queue for work that must progress regardless.
  *       Several queues of one fetch are served fairly: {@code max} is split between them from a rotating
@@ -398,8 +398,8 @@ public final class RedisBroker implements Broker {
             QueueKeys k = keys(q);
             for (int level = 0; level < QueueKeys.LEVELS; level++) {
                 streams.put(k.stream(level), new StreamEntryID(w[2 + level]));
+                streams.put(k.redelivered(level), new StreamEntryID(w[2 + QueueKeys.LEVELS + level]));
             }
-            streams.put(k.redelivered(), new StreamEntryID(w[2 + QueueKeys.LEVELS]));
         }
         j.xread(XReadParams.xReadParams().count(1).block((int) block), streams);
     }
@@ -480,8 +480,8 @@ public final class RedisBroker implements Broker {
     }
 
     /**
-     * A delivery from one entry as the fetch script returns it: {@code stream} is {@code "r"} for the
-     * redelivery stream (whose fields carry the level and the delivery count) or the level.
+     * A delivery from one entry as the fetch script returns it: {@code stream} is {@code "r<level>"} for a
+     * level's redelivery stream (whose fields carry the delivery count) or the level.
      */
     private static Delivery toDelivery(String queue, String stream, List<?> entry) {
         String entryId = (String) entry.get(0);
@@ -489,8 +489,7 @@ public final class RedisBroker implements Broker {
         String id = null;
         String payload = null;
         Instant at = null;
-        String level = "0";
-        int count = 1;
+        int count = 2;
         for (int i = 0; i + 1 < fields.size(); i += 2) {
             String f = String.valueOf(fields.get(i));
             String v = String.valueOf(fields.get(i + 1));
@@ -498,18 +497,14 @@ public final class RedisBroker implements Broker {
                 case "id" -> id = v;
                 case "p" -> payload = v;
                 case "t" -> at = parseMillis(v);
-                case "l" -> level = v;
                 case "n" -> count = parseCount(v);
                 default -> { }
             }
         }
-        String member;
-        if (stream.equals("r")) {
-            member = "r" + level + "-" + entryId;
-        } else {
-            member = stream + "-" + entryId;
+        if (stream.charAt(0) != 'r') {
             count = 1;
         }
+        String member = stream + "-" + entryId;
         return new Delivery(queue, id, payload == null ? "" : payload, count, member + ":" + count, at);
     }
 
@@ -599,7 +594,7 @@ public final class RedisBroker implements Broker {
         Map<String, List<StreamEntryID>> byStream = new HashMap<>();
         for (String m : members) {
             boolean redelivery = m.charAt(0) == 'r';
-            String stream = redelivery ? k.redelivered() : k.stream(m.charAt(0) - '0');
+            String stream = redelivery ? k.redelivered(m.charAt(1) - '0') : k.stream(m.charAt(0) - '0');
             byStream.computeIfAbsent(stream, x -> new ArrayList<>()).add(new StreamEntryID(m.substring(redelivery ? 3 : 2)));
         }
         List<Response<Long>> out = new ArrayList<>(byStream.size() * 2 + 1);

@@ -1,22 +1,24 @@
--- Leases up to max due messages of one queue: first messages whose lease ran out (or that were released),
--- then fresh ones, highest priority level first. Also moves due delayed messages to their streams first, a
--- batch at a time.
+-- Leases up to max due messages of one queue, highest priority level first; within a level, messages
+-- whose lease ran out (or that were released) go before fresh ones. Also moves due delayed messages to
+-- their streams first, a batch at a time.
 --
--- Every delivery is its own stream entry: a message whose lease ran out is copied to the redelivery stream
--- (with its next delivery count) and its old entry deleted, so the old receipt names an entry that no
--- longer exists and a stale ack or extension cannot touch the new delivery.
--- KEYS: the queue's key set (see QueueKeys).
+-- Every delivery is its own stream entry: a message whose lease ran out is copied to its level's
+-- redelivery stream (with its next delivery count) and its old entry deleted, so the old receipt names an
+-- entry that no longer exists and a stale ack or extension cannot touch the new delivery.
+-- KEYS: the queue's key set (see QueueKeys): 1..10 the level streams, 11 leases, 12 delayed,
+-- 13 delayed data, 14 dead letters, 15..24 the levels' redelivery streams.
 -- ARGV: now ms, max, lease deadline ms, group, consumer, move batch size.
--- Returns {taken, wake}: taken is a list of {stream, entries}, where stream is 'r' (redeliveries, whose
--- fields carry the level 'l' and delivery count 'n') or a level '0'..'9', and entries are as XREADGROUP
--- returns them, {entry id, fields}; wake is empty unless nothing was delivered, then {next delayed due ms or '', next lease deadline ms or '', last entry id of
--- each level's stream 0..9, last entry id of the redelivery stream}.
+-- Returns {taken, wake}: taken is a list of {stream, entries}, where stream is 'r0'..'r9' (a level's
+-- redeliveries, whose fields carry the delivery count 'n') or '0'..'9' (a level's fresh messages), and
+-- entries are as XREADGROUP returns them, {entry id, fields}; wake is empty unless nothing was delivered,
+-- then {next delayed due ms or '', next lease deadline ms or '', last entry id of each level's stream
+-- 0..9, last entry id of each level's redelivery stream 0..9}.
 local now = ARGV[1]
 local max = tonumber(ARGV[2])
 local deadline = ARGV[3]
 local group, consumer = ARGV[4], ARGV[5]
 local moveLimit = tonumber(ARGV[6])
-local leases, redelivered, delayed, ddata = KEYS[11], KEYS[12], KEYS[13], KEYS[14]
+local leases, delayed, ddata = KEYS[11], KEYS[12], KEYS[13]
 
 local function bulk(cmd, key, args)
   for i = 1, #args, 1000 do
@@ -41,15 +43,17 @@ if #due > 0 then
   bulk('HDEL', ddata, members)
 end
 
--- 2. Leases that ran out: their messages are copied to the redelivery stream, the old entries deleted.
+-- 2. Leases that ran out: their messages are copied to their level's redelivery stream, the old entries
+-- deleted.
 local expired = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, max)
 for _, member in ipairs(expired) do
   local key, eid, level
   if string.sub(member, 1, 1) == 'r' then
-    key, eid, level = redelivered, string.sub(member, 4), string.sub(member, 2, 2)
+    level = tonumber(string.sub(member, 2, 2))
+    key, eid = KEYS[level + 15], string.sub(member, 4)
   else
-    level = string.sub(member, 1, 1)
-    key, eid = KEYS[tonumber(level) + 1], string.sub(member, 3)
+    level = tonumber(string.sub(member, 1, 1))
+    key, eid = KEYS[level + 1], string.sub(member, 3)
   end
   local e = redis.call('XRANGE', key, eid, eid)
   if e[1] then
@@ -68,9 +72,9 @@ for _, member in ipairs(expired) do
       end
     end
     if id then
-      redis.call('XADD', redelivered, '*', 'id', id, 'p', payload, 't', at, 'n', count + 1, 'l', level)
+      redis.call('XADD', KEYS[level + 15], '*', 'id', id, 'p', payload, 't', at, 'n', count + 1)
     else
-      redis.call('XADD', redelivered, '*', 'p', payload, 't', at, 'n', count + 1, 'l', level)
+      redis.call('XADD', KEYS[level + 15], '*', 'p', payload, 't', at, 'n', count + 1)
     end
     redis.pcall('XACK', key, group, eid)
     redis.call('XDEL', key, eid)
@@ -94,45 +98,32 @@ local function readGroup(stream, count)
   return {}
 end
 
--- 3. Take: redeliveries first, then level by level. XLEN is O(1): streams with no entries at all (most
--- levels, usually) cost no read. The entries go back as XREADGROUP returned them (no per-entry work here
--- but the lease): the caller derives members and delivery counts from them.
+-- 3. Take, level by level, each level's redeliveries before its fresh messages. XLEN is O(1): streams
+-- with no entries at all (most of them, usually) cost no read. The entries go back as XREADGROUP returned
+-- them (no per-entry work here but the lease): the caller derives members and delivery counts from them.
 local taken = {}
 local zargs = {}
 local remaining = max
-if redis.call('XLEN', redelivered) > 0 then
-  local entries = readGroup(redelivered, remaining)
-  if #entries > 0 then
-    for _, entry in ipairs(entries) do
-      local f = entry[2]
-      local level = '0'
-      for i = 1, #f, 2 do
-        if f[i] == 'l' then
-          level = f[i + 1]
-        end
-      end
-      zargs[#zargs + 1] = deadline
-      zargs[#zargs + 1] = 'r' .. level .. '-' .. entry[1]
-    end
-    taken[#taken + 1] = {'r', entries}
-    remaining = remaining - #entries
-  end
-end
 for level = 9, 0, -1 do
   if remaining <= 0 then
     break
   end
-  local stream = KEYS[level + 1]
-  if redis.call('XLEN', stream) > 0 then
-    local entries = readGroup(stream, remaining)
-    if #entries > 0 then
-      local prefix = level .. '-'
-      for _, entry in ipairs(entries) do
-        zargs[#zargs + 1] = deadline
-        zargs[#zargs + 1] = prefix .. entry[1]
+  for _, kind in ipairs({'r', ''}) do
+    if remaining <= 0 then
+      break
+    end
+    local stream = KEYS[level + (kind == 'r' and 15 or 1)]
+    if redis.call('XLEN', stream) > 0 then
+      local entries = readGroup(stream, remaining)
+      if #entries > 0 then
+        local prefix = kind .. level .. '-'
+        for _, entry in ipairs(entries) do
+          zargs[#zargs + 1] = deadline
+          zargs[#zargs + 1] = prefix .. entry[1]
+        end
+        taken[#taken + 1] = {kind .. level, entries}
+        remaining = remaining - #entries
       end
-      taken[#taken + 1] = {tostring(level), entries}
-      remaining = remaining - #entries
     end
   end
 end
@@ -147,17 +138,13 @@ local nextDue = redis.call('ZRANGE', delayed, 0, 0, 'WITHSCORES')
 wake[1] = nextDue[2] or ''
 local nextLease = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
 wake[2] = nextLease[2] or ''
-for level = 0, 9 do
+for i = 1, 20 do
   -- An empty stream: any entry added later is news, so '0-0' needs no lookup.
+  local key = KEYS[i <= 10 and i or i + 4]
   local lastEntry = nil
-  if redis.call('XLEN', KEYS[level + 1]) > 0 then
-    lastEntry = redis.call('XREVRANGE', KEYS[level + 1], '+', '-', 'COUNT', 1)
+  if redis.call('XLEN', key) > 0 then
+    lastEntry = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
   end
-  wake[level + 3] = (lastEntry and lastEntry[1] and lastEntry[1][1]) or '0-0'
+  wake[i + 2] = (lastEntry and lastEntry[1] and lastEntry[1][1]) or '0-0'
 end
-local lastRedelivery = nil
-if redis.call('XLEN', redelivered) > 0 then
-  lastRedelivery = redis.call('XREVRANGE', redelivered, '+', '-', 'COUNT', 1)
-end
-wake[13] = (lastRedelivery and lastRedelivery[1] and lastRedelivery[1][1]) or '0-0'
 return {{}, wake}

@@ -10,7 +10,7 @@ local expired = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, lim
 for _, member in ipairs(expired) do
   local key, eid
   if string.sub(member, 1, 1) == 'r' then
-    key, eid = KEYS[12], string.sub(member, 4)
+    key, eid = KEYS[tonumber(string.sub(member, 2, 2)) + 15], string.sub(member, 4)
   else
     key, eid = KEYS[tonumber(string.sub(member, 1, 1)) + 1], string.sub(member, 3)
   end
@@ -18,10 +18,14 @@ for _, member in ipairs(expired) do
   deleted = deleted + redis.call('XDEL', key, eid)
   redis.call('ZREM', leases, member)
 end
--- Never delivered: the redelivery stream and the ten level streams.
-for _, i in ipairs({12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}) do
-  local stream = KEYS[i]
-  while deleted < limit do
+-- Never delivered: the ten level streams and the ten redelivery streams (those with entries).
+local streams = {}
+for level = 0, 9 do
+  streams[#streams + 1] = KEYS[level + 1]
+  streams[#streams + 1] = KEYS[level + 15]
+end
+for _, stream in ipairs(streams) do
+  while deleted < limit and redis.call('XLEN', stream) > 0 do
     local r = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', limit - deleted, 'STREAMS', stream, '>')
     if type(r) == 'table' and r.err then
       if string.find(r.err, 'NOGROUP', 1, true) then
@@ -51,6 +55,6 @@ if deleted >= limit then
   more = 1
 end
 -- Delayed.
-deleted = deleted + redis.call('ZCARD', KEYS[13])
-redis.call('DEL', KEYS[13], KEYS[14])
+deleted = deleted + redis.call('ZCARD', KEYS[12])
+redis.call('DEL', KEYS[12], KEYS[13])
 return {deleted, more}

@@ -14,7 +14,8 @@ if not redis.call('ZSCORE', leases, member) then
 end
 local key, eid, level
 if string.sub(member, 1, 1) == 'r' then
-  key, eid, level = KEYS[12], string.sub(member, 4), tonumber(string.sub(member, 2, 2))
+  level = tonumber(string.sub(member, 2, 2))
+  key, eid = KEYS[level + 15], string.sub(member, 4)
 else
   level = tonumber(string.sub(member, 1, 1))
   key, eid = KEYS[level + 1], string.sub(member, 3)
@@ -25,17 +26,17 @@ redis.call('ZREM', leases, member)
 if ARGV[4] == 'retry' then
   local id, payload, due = ARGV[5], ARGV[6], ARGV[7]
   if tonumber(due) > tonumber(now) then
-    redis.call('HSET', KEYS[14], id, level .. '|' .. payload)
-    redis.call('ZADD', KEYS[13], due, id)
+    redis.call('HSET', KEYS[13], id, level .. '|' .. payload)
+    redis.call('ZADD', KEYS[12], due, id)
   else
     redis.call('XADD', KEYS[level + 1], '*', 'id', id, 'p', payload, 't', now)
   end
 else
   local count, reason, payload, id = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
   if id == '' then
-    redis.call('XADD', KEYS[15], '*', 'p', payload, 'r', reason, 'n', count, 'l', level, 'at', now)
+    redis.call('XADD', KEYS[14], '*', 'p', payload, 'r', reason, 'n', count, 'l', level, 'at', now)
   else
-    redis.call('XADD', KEYS[15], '*', 'id', id, 'p', payload, 'r', reason, 'n', count, 'l', level, 'at', now)
+    redis.call('XADD', KEYS[14], '*', 'id', id, 'p', payload, 'r', reason, 'n', count, 'l', level, 'at', now)
   end
 end
 return 1

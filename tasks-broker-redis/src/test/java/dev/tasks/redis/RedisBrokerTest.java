@@ -131,10 +131,19 @@ class RedisBrokerTest {
             QueueKeys k = broker.keys("q");
             for (int level = 0; level < QueueKeys.LEVELS; level++) {
                 assertThat(c.xlen(k.stream(level))).as("entries left in level %d", level).isZero();
+                assertThat(c.xlen(k.redelivered(level))).as("redeliveries left in level %d", level).isZero();
             }
-            assertThat(c.xlen(k.redelivered())).isZero();
             assertThat(c.zcard(k.leases())).isZero();
         }
+    }
+
+    @Test
+    void a_redelivered_message_goes_before_fresh_ones_of_its_level_but_not_before_higher_levels() {
+        broker.publish(List.of(msg("low-1", "q", 2), msg("low-2", "q", 2)));
+        Delivery low1 = fetch("q", 1).get(0);
+        broker.release(List.of(low1));
+        broker.publish(msg("high", "q", 8));
+        assertThat(fetch("q", 10)).extracting(Delivery::messageId).containsExactly("high", "low-1", "low-2");
     }
 
     @Test
@@ -316,7 +325,7 @@ class RedisBrokerTest {
         fetch("orders", 1);
         try (RedisClient c = TestRedis.client()) {
             List<String> keys = TestRedis.keys(c, prefix);
-            assertThat(keys).contains(broker.keys("orders").redelivered(), broker.keys("orders").leases());
+            assertThat(keys).contains(broker.keys("orders").redelivered(0), broker.keys("orders").leases());
             List<String> queueKeys = keys.stream().filter(k -> !k.equals(prefix + ":queues")).toList();
             assertThat(queueKeys).isNotEmpty().allSatisfy(k -> assertThat(k).startsWith(prefix + ":{q:orders}:"));
             assertThat(queueKeys.stream().map(JedisClusterCRC16::getSlot).distinct()).hasSize(1);
