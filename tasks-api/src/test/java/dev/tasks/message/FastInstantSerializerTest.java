@@ -35,7 +35,8 @@ class FastInstantSerializerTest {
                 default -> 1;
             };
             Instant value = Instant.ofEpochSecond(seconds, nanos);
-            assertThat(FastInstantSerializer.formatCanonical(value)).isEqualTo(DateTimeFormatter.ISO_INSTANT.format(value));
+            assertThat(FastInstantSerializer.formatCanonical(value))
+                    .isEqualTo(DateTimeFormatter.ISO_INSTANT.format(value));
         }
     }
 

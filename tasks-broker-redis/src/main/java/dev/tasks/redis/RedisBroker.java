@@ -57,9 +57,9 @@ import redis.clients.jedis.resps.StreamEntry;
  *
  * <p>Layout. Each queue has one stream per priority level (all ten levels of {@link Priority}), a sorted
  * set of lease deadlines, a stream of redeliveries per level, a sorted set of delayed messages and a
- * dead-letter stream. Every key of a queue carries the hash tag {@code {q:<queue>}} after the key prefix (option
- * {@value #OPTION_KEY_PREFIX}, default {@value #DEFAULT_KEY_PREFIX}), so a cluster keeps a queue in one
- * slot and several applications can share one Redis with different prefixes.
+ * dead-letter stream. Every key of a queue carries the hash tag {@code {q:<queue>}} after the key prefix
+ * (option {@value #OPTION_KEY_PREFIX}, default {@value #DEFAULT_KEY_PREFIX}), so a cluster keeps a queue in
+ * one slot and several applications can share one Redis with different prefixes.
  *
  * <p>Guarantees:
  * <ul>
@@ -595,7 +595,8 @@ public final class RedisBroker implements Broker {
         for (String m : members) {
             boolean redelivery = m.charAt(0) == 'r';
             String stream = redelivery ? k.redelivered(m.charAt(1) - '0') : k.stream(m.charAt(0) - '0');
-            byStream.computeIfAbsent(stream, x -> new ArrayList<>()).add(new StreamEntryID(m.substring(redelivery ? 3 : 2)));
+            StreamEntryID id = new StreamEntryID(m.substring(redelivery ? 3 : 2));
+            byStream.computeIfAbsent(stream, x -> new ArrayList<>()).add(id);
         }
         List<Response<Long>> out = new ArrayList<>(byStream.size() * 2 + 1);
         byStream.forEach((stream, ids) -> {

@@ -125,7 +125,8 @@ final class RedisControlStore implements ControlStore {
                 if (live.isEmpty()) {
                     return Map.of();
                 }
-                List<String> flags = guard.run(what, true, j -> j.hmget(revokedKeys.get(1), live.toArray(String[]::new)));
+                String[] liveIds = live.toArray(String[]::new);
+                List<String> flags = guard.run(what, true, j -> j.hmget(revokedKeys.get(1), liveIds));
                 Map<String, Boolean> out = new HashMap<>();
                 for (int i = 0; i < live.size(); i++) {
                     out.put(live.get(i), "1".equals(flags.get(i)));
