@@ -122,34 +122,11 @@ final class Scenarios {
         // client, a worker, fetch + ack), long enough for the JIT to compile it: the figures are steady-state.
         int threads = 16;
         int per = Math.max(1, n / 10 / threads);
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                futures.add(pool.submit(() -> {
-                    for (int i = 0; i < per; i++) {
-                        long seq = i;
-                        tasks.delay(BenchTasks.class, x -> x.noop(seq), EnqueueOptions.defaults().queue(q));
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : futures) {
-                f.get(10, TimeUnit.MINUTES);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        enqueueFromThreads(q, threads, per);
         int queued = threads * per;
-        for (int from = queued; from < n; from += 1000) {
-            List<Signature> batch = new ArrayList<>(1000);
-            for (int i = from; i < Math.min(n, from + 1000); i++) {
-                batch.add(Signature.of("bench.noop", (long) i).queue(q));
-            }
-            tasks.sendAll(batch);
-            queued += batch.size();
-        }
-        runWorker(List.of(q), 16, queued);
+        int total = Math.max(queued, n);
+        sendAllInBatches(q, queued, total);
+        runWorker(List.of(q), 16, total);
         prequeue(q, n / 10);
         fetchAck(q, 1, n / 10);
         target.drop(List.of(q));
@@ -176,32 +153,9 @@ final class Scenarios {
         String q16 = "enq-t16";
         int threads = 16;
         int per = pick(50, 1_250, 6_250, 6_250);
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            CountDownLatch go = new CountDownLatch(1);
-            List<Future<?>> futures = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int base = t * per;
-                futures.add(pool.submit(() -> {
-                    go.await();
-                    for (int i = 0; i < per; i++) {
-                        long seq = base + i;
-                        tasks.delay(BenchTasks.class, x -> x.noop(seq), EnqueueOptions.defaults().queue(q16));
-                    }
-                    return null;
-                }));
-            }
-            before = counters();
-            t0 = System.nanoTime();
-            go.countDown();
-            for (Future<?> f : futures) {
-                f.get(10, TimeUnit.MINUTES);
-            }
-            rate = threads * per / seconds(t0);
-            after = counters();
-        } finally {
-            pool.shutdownNow();
-        }
+        before = counters();
+        rate = threads * per / enqueueFromThreads(q16, threads, per);
+        after = counters();
         report.result(broker, "enqueue_single_t16", rate, "tasks/s", limit, Map.of("n", Integer.toString(threads * per)));
         cost("enqueue_single_t16", before, after, (long) threads * per);
         expectQueued(q16, threads * per);
@@ -212,13 +166,7 @@ final class Scenarios {
         int nb = pick(2_000, 50_000, 200_000, 200_000);
         before = counters();
         t0 = System.nanoTime();
-        for (int from = 0; from < nb; from += 1000) {
-            List<Signature> batch = new ArrayList<>(1000);
-            for (int i = from; i < Math.min(nb, from + 1000); i++) {
-                batch.add(Signature.of("bench.noop", (long) i).queue(qb));
-            }
-            tasks.sendAll(batch);
-        }
+        sendAllInBatches(qb, 0, nb);
         rate = nb / seconds(t0);
         after = counters();
         report.result(broker, "enqueue_batch_sendall_1000", rate, "tasks/s", limit, Map.of("n", Integer.toString(nb),
@@ -499,6 +447,48 @@ final class Scenarios {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * Enqueues {@code per} no-op tasks one at a time from each of {@code threads} threads, all starting at
+     * once; returns the seconds from the start until the last returned.
+     */
+    private double enqueueFromThreads(String q, int threads, int per) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int base = t * per;
+                futures.add(pool.submit(() -> {
+                    go.await();
+                    for (int i = 0; i < per; i++) {
+                        long seq = base + i;
+                        tasks.delay(BenchTasks.class, x -> x.noop(seq), EnqueueOptions.defaults().queue(q));
+                    }
+                    return null;
+                }));
+            }
+            long t0 = System.nanoTime();
+            go.countDown();
+            for (Future<?> f : futures) {
+                f.get(10, TimeUnit.MINUTES);
+            }
+            return seconds(t0);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Enqueues no-op tasks numbered {@code from} (inclusive) to {@code to} through sendAll, 1000 per call. */
+    private void sendAllInBatches(String q, int from, int to) {
+        for (int start = from; start < to; start += 1000) {
+            List<Signature> batch = new ArrayList<>(1000);
+            for (int i = start; i < Math.min(to, start + 1000); i++) {
+                batch.add(Signature.of("bench.noop", (long) i).queue(q));
+            }
+            tasks.sendAll(batch);
+        }
+    }
 
     /** Runs an in-process worker (defaults, concurrency c) until {@code n} tasks were acked; returns seconds. */
     private double runWorker(List<String> queues, int concurrency, int n) throws Exception {

@@ -28,14 +28,25 @@ final class LuaScript {
         this.sha = sha1(text);
     }
 
-    /** Loads {@code dev/tasks/redis/<name>.lua} from the class path. */
-    static LuaScript load(String name) {
+    /**
+     * Loads {@code dev/tasks/redis/<name>.lua} from the class path, after the text of each prelude (a file of
+     * local functions that several scripts share, e.g. {@code queue}): Redis scripts cannot import.
+     */
+    static LuaScript load(String name, String... preludes) {
+        StringBuilder text = new StringBuilder();
+        for (String prelude : preludes) {
+            text.append(read(prelude));
+        }
+        return new LuaScript(name, text.append(read(name)).toString());
+    }
+
+    private static String read(String name) {
         String resource = name + ".lua";
         try (InputStream in = LuaScript.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("Lua script " + resource + " is missing from the class path");
             }
-            return new LuaScript(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read Lua script " + resource, e);
         }

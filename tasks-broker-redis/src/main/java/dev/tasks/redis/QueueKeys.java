@@ -63,6 +63,16 @@ final class QueueKeys {
         return all.get(LEVELS + 4 + level);
     }
 
+    /** The stream holding a member's entry. */
+    String streamOf(String member) {
+        return member.charAt(0) == 'r' ? redelivered(member.charAt(1) - '0') : stream(member.charAt(0) - '0');
+    }
+
+    /** The stream entry id of a member. */
+    static String entryIdOf(String member) {
+        return member.substring(member.indexOf('-') + 1);
+    }
+
     String leases() {
         return all.get(10);
     }

@@ -139,12 +139,12 @@ public final class RedisBroker implements Broker {
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
 
     static final LuaScript PUBLISH = LuaScript.load("publish");
-    static final LuaScript FETCH = LuaScript.load("fetch");
+    static final LuaScript FETCH = LuaScript.load("fetch", "queue");
     static final LuaScript EXTEND = LuaScript.load("extend");
     static final LuaScript RELEASE = LuaScript.load("release");
-    static final LuaScript SETTLE = LuaScript.load("settle");
+    static final LuaScript SETTLE = LuaScript.load("settle", "queue");
     static final LuaScript REPLAY = LuaScript.load("replay");
-    static final LuaScript PURGE = LuaScript.load("purge");
+    static final LuaScript PURGE = LuaScript.load("purge", "queue");
     static final LuaScript DEAD_PURGE = LuaScript.load("dead_purge");
     static final LuaScript STATS = LuaScript.load("stats");
 
@@ -486,10 +486,11 @@ public final class RedisBroker implements Broker {
     private static Delivery toDelivery(String queue, String stream, List<?> entry) {
         String entryId = (String) entry.get(0);
         List<?> fields = entry.get(1) instanceof List<?> l ? l : List.of();
+        boolean redelivery = stream.charAt(0) == 'r';
         String id = null;
         String payload = null;
         Instant at = null;
-        int count = 2;
+        int count = redelivery ? 2 : 1;
         for (int i = 0; i + 1 < fields.size(); i += 2) {
             String f = String.valueOf(fields.get(i));
             String v = String.valueOf(fields.get(i + 1));
@@ -497,12 +498,9 @@ public final class RedisBroker implements Broker {
                 case "id" -> id = v;
                 case "p" -> payload = v;
                 case "t" -> at = parseMillis(v);
-                case "n" -> count = parseCount(v);
+                case "n" -> count = redelivery ? parseCount(v) : 1;
                 default -> { }
             }
-        }
-        if (stream.charAt(0) != 'r') {
-            count = 1;
         }
         String member = stream + "-" + entryId;
         return new Delivery(queue, id, payload == null ? "" : payload, count, member + ":" + count, at);
@@ -593,10 +591,8 @@ public final class RedisBroker implements Broker {
     private static List<Response<Long>> ackCommands(AbstractPipeline p, QueueKeys k, List<String> members) {
         Map<String, List<StreamEntryID>> byStream = new HashMap<>();
         for (String m : members) {
-            boolean redelivery = m.charAt(0) == 'r';
-            String stream = redelivery ? k.redelivered(m.charAt(1) - '0') : k.stream(m.charAt(0) - '0');
-            StreamEntryID id = new StreamEntryID(m.substring(redelivery ? 3 : 2));
-            byStream.computeIfAbsent(stream, x -> new ArrayList<>()).add(id);
+            StreamEntryID id = new StreamEntryID(QueueKeys.entryIdOf(m));
+            byStream.computeIfAbsent(k.streamOf(m), x -> new ArrayList<>()).add(id);
         }
         List<Response<Long>> out = new ArrayList<>(byStream.size() * 2 + 1);
         byStream.forEach((stream, ids) -> {
@@ -952,7 +948,7 @@ public final class RedisBroker implements Broker {
         }
 
         String entryId() {
-            return member.substring(member.indexOf('-') + 1);
+            return QueueKeys.entryIdOf(member);
         }
     }
 

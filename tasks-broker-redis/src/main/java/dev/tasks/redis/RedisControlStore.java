@@ -114,24 +114,7 @@ final class RedisControlStore implements ControlStore {
         long now = clock.millis();
         if (zmscore) {
             try {
-                List<Double> scores = guard.run(what, true, j -> j.zmscore(revokedKeys.get(0), ids));
-                List<String> live = new ArrayList<>();
-                for (int i = 0; i < ids.length; i++) {
-                    Double until = scores.get(i);
-                    if (until != null && until > now) {
-                        live.add(ids[i]);
-                    }
-                }
-                if (live.isEmpty()) {
-                    return Map.of();
-                }
-                String[] liveIds = live.toArray(String[]::new);
-                List<String> flags = guard.run(what, true, j -> j.hmget(revokedKeys.get(1), liveIds));
-                Map<String, Boolean> out = new HashMap<>();
-                for (int i = 0; i < live.size(); i++) {
-                    out.put(live.get(i), "1".equals(flags.get(i)));
-                }
-                return out;
+                return revokedByScores(ids, now, what);
             } catch (BrokerException e) {
                 if (!(e.getCause() instanceof JedisDataException d) || !unknownCommand(d)) {
                     throw e;
@@ -139,6 +122,33 @@ final class RedisControlStore implements ControlStore {
                 zmscore = false;
             }
         }
+        return revokedByScript(ids, now, what);
+    }
+
+    /** {@code ZMSCORE} of the ids, then, only if some are live, {@code HMGET} of their flags. */
+    private Map<String, Boolean> revokedByScores(String[] ids, long now, String what) {
+        List<Double> scores = guard.run(what, true, j -> j.zmscore(revokedKeys.get(0), ids));
+        List<String> live = new ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            Double until = scores.get(i);
+            if (until != null && until > now) {
+                live.add(ids[i]);
+            }
+        }
+        if (live.isEmpty()) {
+            return Map.of();
+        }
+        String[] liveIds = live.toArray(String[]::new);
+        List<String> flags = guard.run(what, true, j -> j.hmget(revokedKeys.get(1), liveIds));
+        Map<String, Boolean> out = new HashMap<>();
+        for (int i = 0; i < liveIds.length; i++) {
+            out.put(liveIds[i], "1".equals(flags.get(i)));
+        }
+        return out;
+    }
+
+    /** The same in one script, for servers before Redis 6.2. */
+    private Map<String, Boolean> revokedByScript(String[] ids, long now, String what) {
         List<String> args = new ArrayList<>(ids.length + 1);
         args.add(Long.toString(now));
         args.addAll(java.util.Arrays.asList(ids));

@@ -5,8 +5,7 @@
 -- Every delivery is its own stream entry: a message whose lease ran out is copied to its level's
 -- redelivery stream (with its next delivery count) and its old entry deleted, so the old receipt names an
 -- entry that no longer exists and a stale ack or extension cannot touch the new delivery.
--- KEYS: the queue's key set (see QueueKeys): 1..10 the level streams, 11 leases, 12 delayed,
--- 13 delayed data, 14 dead letters, 15..24 the levels' redelivery streams.
+-- KEYS: the queue's key set (see queue.lua).
 -- ARGV: now ms, max, lease deadline ms, group, consumer, move batch size.
 -- Returns {taken, wake}: taken is a list of {stream, entries}, where stream is 'r0'..'r9' (a level's
 -- redeliveries, whose fields carry the delivery count 'n') or '0'..'9' (a level's fresh messages), and
@@ -47,14 +46,7 @@ end
 -- deleted.
 local expired = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, max)
 for _, member in ipairs(expired) do
-  local key, eid, level
-  if string.sub(member, 1, 1) == 'r' then
-    level = tonumber(string.sub(member, 2, 2))
-    key, eid = KEYS[level + 15], string.sub(member, 4)
-  else
-    level = tonumber(string.sub(member, 1, 1))
-    key, eid = KEYS[level + 1], string.sub(member, 3)
-  end
+  local key, eid, level = locate(member)
   local e = redis.call('XRANGE', key, eid, eid)
   if e[1] then
     local f = e[1][2]
@@ -76,26 +68,8 @@ for _, member in ipairs(expired) do
     else
       redis.call('XADD', KEYS[level + 15], '*', 'p', payload, 't', at, 'n', count + 1)
     end
-    redis.pcall('XACK', key, group, eid)
-    redis.call('XDEL', key, eid)
   end
-  redis.call('ZREM', leases, member)
-end
-
-local function readGroup(stream, count)
-  local r = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>')
-  if type(r) == 'table' and r.err then
-    if string.find(r.err, 'NOGROUP', 1, true) then
-      redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
-      r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>')
-    else
-      error({err = r.err})
-    end
-  end
-  if r then
-    return r[1][2]
-  end
-  return {}
+  forget(member, group)
 end
 
 -- 3. Take, level by level, each level's redeliveries before its fresh messages. XLEN is O(1): streams
@@ -114,7 +88,7 @@ for level = 9, 0, -1 do
     end
     local stream = KEYS[level + (kind == 'r' and 15 or 1)]
     if redis.call('XLEN', stream) > 0 then
-      local entries = readGroup(stream, remaining)
+      local entries = readGroup(stream, group, consumer, remaining)
       if #entries > 0 then
         local prefix = kind .. level .. '-'
         for _, entry in ipairs(entries) do

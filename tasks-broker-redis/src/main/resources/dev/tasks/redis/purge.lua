@@ -8,15 +8,7 @@ local deleted = 0
 -- Leases that ran out.
 local expired = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, limit)
 for _, member in ipairs(expired) do
-  local key, eid
-  if string.sub(member, 1, 1) == 'r' then
-    key, eid = KEYS[tonumber(string.sub(member, 2, 2)) + 15], string.sub(member, 4)
-  else
-    key, eid = KEYS[tonumber(string.sub(member, 1, 1)) + 1], string.sub(member, 3)
-  end
-  redis.pcall('XACK', key, group, eid)
-  deleted = deleted + redis.call('XDEL', key, eid)
-  redis.call('ZREM', leases, member)
+  deleted = deleted + forget(member, group)
 end
 -- Never delivered: the ten level streams and the ten redelivery streams (those with entries).
 local streams = {}
@@ -26,20 +18,8 @@ for level = 0, 9 do
 end
 for _, stream in ipairs(streams) do
   while deleted < limit and redis.call('XLEN', stream) > 0 do
-    local r = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', limit - deleted, 'STREAMS', stream, '>')
-    if type(r) == 'table' and r.err then
-      if string.find(r.err, 'NOGROUP', 1, true) then
-        redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
-        r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', limit - deleted, 'STREAMS', stream, '>')
-      else
-        return redis.error_reply(r.err)
-      end
-    end
-    if not r then
-      break
-    end
     local ids = {}
-    for _, entry in ipairs(r[1][2]) do
+    for _, entry in ipairs(readGroup(stream, group, consumer, limit - deleted)) do
       ids[#ids + 1] = entry[1]
     end
     if #ids == 0 then

@@ -12,17 +12,8 @@ local now, member = ARGV[1], ARGV[3]
 if not redis.call('ZSCORE', leases, member) then
   return 0
 end
-local key, eid, level
-if string.sub(member, 1, 1) == 'r' then
-  level = tonumber(string.sub(member, 2, 2))
-  key, eid = KEYS[level + 15], string.sub(member, 4)
-else
-  level = tonumber(string.sub(member, 1, 1))
-  key, eid = KEYS[level + 1], string.sub(member, 3)
-end
-redis.pcall('XACK', key, ARGV[2], eid)
-redis.call('XDEL', key, eid)
-redis.call('ZREM', leases, member)
+local _, _, level = locate(member)
+forget(member, ARGV[2])
 if ARGV[4] == 'retry' then
   local id, payload, due = ARGV[5], ARGV[6], ARGV[7]
   if tonumber(due) > tonumber(now) then
