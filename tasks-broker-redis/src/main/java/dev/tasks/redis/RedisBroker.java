@@ -47,7 +47,10 @@ import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.XClaimParams;
+import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.params.XReadParams;
 import redis.clients.jedis.resps.StreamEntry;
 
@@ -125,12 +128,15 @@ public final class RedisBroker implements Broker {
     public static final String DEFAULT_CLIENT_NAME = "tasks";
 
     static final String GROUP = "tasks";
-    static final String CONSUMER = "tasks";
     static final int PUBLISH_CHUNK = 1000;
     static final int MOVE_BATCH = 1000;
     static final int REPLAY_CHUNK = 1000;
     static final int PURGE_CHUNK = 5000;
     static final long MAX_BLOCK_MILLIS = 500;
+    /** How long a queue may be read without the fetch script (which moves due delayed messages). */
+    static final long SCRIPT_INTERVAL_MILLIS = 50;
+    /** How often the fetch script looks for leases that ran out (it scans the deliveries held). */
+    static final long RECLAIM_INTERVAL_MILLIS = 50;
     /** Most messages one group-commit batch of publishes carries (a larger single call goes alone). */
     static final int GROUP_PUBLISH_MAX = 2000;
     /** Most deliveries one group-commit batch of acks carries (a larger single call goes alone). */
@@ -140,13 +146,12 @@ public final class RedisBroker implements Broker {
 
     static final LuaScript PUBLISH = LuaScript.load("publish");
     static final LuaScript FETCH = LuaScript.load("fetch", "queue");
-    static final LuaScript EXTEND = LuaScript.load("extend");
-    static final LuaScript RELEASE = LuaScript.load("release");
+    static final LuaScript RELEASE = LuaScript.load("release", "queue");
     static final LuaScript SETTLE = LuaScript.load("settle", "queue");
     static final LuaScript REPLAY = LuaScript.load("replay");
     static final LuaScript PURGE = LuaScript.load("purge", "queue");
     static final LuaScript DEAD_PURGE = LuaScript.load("dead_purge");
-    static final LuaScript STATS = LuaScript.load("stats");
+    static final LuaScript STATS = LuaScript.load("stats", "queue");
 
     private final ConnectionGuard guard;
     private final boolean ownsClient;
@@ -156,6 +161,7 @@ public final class RedisBroker implements Broker {
     private final String description;
     private final String queuesKey;
     private final Map<String, QueueKeys> keys = new ConcurrentHashMap<>();
+    private final Map<String, QueueState> states = new ConcurrentHashMap<>();
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
     private final AtomicInteger fairnessCursor = new AtomicInteger();
     private final RedisIdempotencyStore idempotency;
@@ -357,7 +363,7 @@ public final class RedisBroker implements Broker {
             if (remainingMillis <= 0) {
                 return List.of();
             }
-            long block = Math.min(remainingMillis, MAX_BLOCK_MILLIS);
+            long block = Math.min(remainingMillis, round.reclaimSkipped ? RECLAIM_INTERVAL_MILLIS : MAX_BLOCK_MILLIS);
             for (String[] w : round.wake.values()) {
                 block = Math.min(block, untilMillis(w[0], now));
                 block = Math.min(block, untilMillis(w[1], now));
@@ -404,12 +410,46 @@ public final class RedisBroker implements Broker {
         j.xread(XReadParams.xReadParams().count(1).block((int) block), streams);
     }
 
-    private record Round(List<Delivery> deliveries, Map<String, String[]> wake) {}
+    /**
+     * What one pass took. {@code wake} holds, for each queue that had nothing, what the fetch script said
+     * about when to look again; {@code reclaimSkipped}: a script of the pass did not look for leases that
+     * ran out, so the wait must not outlast the next look.
+     */
+    private record Round(List<Delivery> deliveries, Map<String, String[]> wake, boolean reclaimSkipped) {}
+
+    /** What the fetcher knows of one queue between rounds. */
+    private static final class QueueState {
+        /** The last read filled the queue's share from one stream: the next may read without the script. */
+        volatile boolean direct;
+        /** The group exists on all of the queue's streams, so one command can read them all. */
+        volatile boolean groupsReady;
+        /** {@link System#nanoTime()} of the last fetch script, and of the last one that reclaimed leases. */
+        volatile long scriptedAt;
+        volatile long reclaimedAt;
+
+        QueueState() {
+            long longAgo = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
+            scriptedAt = longAgo;
+            reclaimedAt = longAgo;
+        }
+    }
+
+    private QueueState state(String queue) {
+        return states.computeIfAbsent(queue, q -> new QueueState());
+    }
+
+    /** The consumer whose pending entries are leased for this long (see {@link QueueKeys}). */
+    static String consumerFor(Duration lease) {
+        return "l" + Math.min(lease.toMillis(), MAX_MILLIS);
+    }
 
     /**
      * One fair pass over the queues: {@code max} is split between the queues that may still have messages
-     * (from a rotating start) and the fetch scripts of one pass go out in one pipeline; what a queue could
-     * not use is offered to the others in the next pass.
+     * (from a rotating start). A queue whose last read filled its share from one stream, and whose fetch
+     * script ran less than {@value #SCRIPT_INTERVAL_MILLIS} ms ago, is read with one plain
+     * {@code XREADGROUP} of all its streams (highest level first; the consumer's pending list is the lease);
+     * the others get the fetch script, which also moves due delayed messages and reclaims leases that ran
+     * out. What a queue could not use is offered to the others in the next pass.
      */
     private Round takeRound(UnifiedJedis j, List<String> names, int max, Duration lease, long now) {
         int n = names.size();
@@ -418,9 +458,10 @@ public final class RedisBroker implements Broker {
         for (int i = 0; i < n; i++) {
             order.add(names.get((first + i) % n));
         }
-        String leaseDeadline = Long.toString(saturatedAdd(now, lease.toMillis()));
+        String consumer = consumerFor(lease);
         Set<String> exhausted = new LinkedHashSet<>();
         Map<String, String[]> wake = new HashMap<>();
+        boolean reclaimSkipped = false;
         List<Delivery> out = new ArrayList<>(Math.min(max, 256));
         int left = max;
         while (left > 0) {
@@ -435,35 +476,63 @@ public final class RedisBroker implements Broker {
             }
             int base = left / candidates.size();
             int extra = left % candidates.size();
+            long nanos = System.nanoTime();
+            Map<String, Integer> direct = new LinkedHashMap<>();
+            Map<String, Integer> scripted = new LinkedHashMap<>();
             List<ScriptCall> calls = new ArrayList<>();
-            List<String> asked = new ArrayList<>();
-            List<Integer> shares = new ArrayList<>();
             for (int i = 0; i < candidates.size(); i++) {
                 int share = base + (i < extra ? 1 : 0);
                 if (share == 0) {
                     continue;
                 }
                 String q = candidates.get(i);
+                QueueState st = state(q);
+                if (st.direct && st.groupsReady
+                        && nanos - st.scriptedAt < TimeUnit.MILLISECONDS.toNanos(SCRIPT_INTERVAL_MILLIS)) {
+                    direct.put(q, share);
+                    continue;
+                }
+                boolean reclaim = nanos - st.reclaimedAt >= TimeUnit.MILLISECONDS.toNanos(RECLAIM_INTERVAL_MILLIS);
+                reclaimSkipped |= !reclaim;
                 calls.add(new ScriptCall(FETCH, keys(q).all(), List.of(Long.toString(now), Integer.toString(share),
-                        leaseDeadline, GROUP, CONSUMER, Integer.toString(MOVE_BATCH))));
-                asked.add(q);
-                shares.add(share);
+                        GROUP, consumer, Integer.toString(MOVE_BATCH), reclaim ? "1" : "0")));
+                scripted.put(q, share);
+                st.scriptedAt = nanos;
+                if (reclaim) {
+                    st.reclaimedAt = nanos;
+                }
+            }
+            if (!direct.isEmpty()) {
+                left -= readDirect(j, direct, consumer, out);
+            }
+            if (calls.isEmpty()) {
+                continue;
             }
             List<Object> replies = ScriptCall.runAll(j, calls);
-            for (int i = 0; i < replies.size(); i++) {
-                String q = asked.get(i);
-                List<?> reply = (List<?>) replies.get(i);
+            int i = 0;
+            for (Map.Entry<String, Integer> e : scripted.entrySet()) {
+                String q = e.getKey();
+                int share = e.getValue();
+                List<?> reply = (List<?>) replies.get(i++);
+                List<?> taken = (List<?>) reply.get(0);
                 int got = 0;
-                for (Object o : (List<?>) reply.get(0)) {
+                for (Object o : taken) {
                     List<?> part = (List<?>) o;
                     String stream = (String) part.get(0);
                     for (Object entry : (List<?>) part.get(1)) {
-                        out.add(toDelivery(q, stream, (List<?>) entry));
+                        List<?> en = (List<?>) entry;
+                        out.add(toDelivery(q, stream, (String) en.get(0), fieldsOf(en.get(1))));
                         got++;
                     }
                 }
                 left -= got;
-                if (got < shares.get(i)) {
+                QueueState st = state(q);
+                st.direct = got == share && taken.size() == 1;
+                if (st.direct && !st.groupsReady) {
+                    createGroups(j, keys(q));
+                    st.groupsReady = true;
+                }
+                if (got < share) {
                     exhausted.add(q);
                 }
                 if (got == 0) {
@@ -476,37 +545,118 @@ public final class RedisBroker implements Broker {
                 }
             }
         }
-        return new Round(out, wake);
+        return new Round(out, wake, reclaimSkipped);
     }
 
     /**
-     * A delivery from one entry as the fetch script returns it: {@code stream} is {@code "r<level>"} for a
-     * level's redelivery stream (whose fields carry the delivery count) or the level.
+     * Reads each queue's share with one {@code XREADGROUP} of all its streams, highest level first, in one
+     * pipeline. {@code COUNT} applies to each stream, so when several streams had messages the read may
+     * return more than the share: the lowest-placed ones are given back at once (to the front of their
+     * level, their delivery count unchanged) and the queue goes back to the fetch script, which reads level
+     * by level. A queue that gave less than its share also goes back to the script (which tells when to
+     * look again). Returns how many were taken.
      */
-    private static Delivery toDelivery(String queue, String stream, List<?> entry) {
-        String entryId = (String) entry.get(0);
-        List<?> fields = entry.get(1) instanceof List<?> l ? l : List.of();
-        boolean redelivery = stream.charAt(0) == 'r';
-        String id = null;
-        String payload = null;
-        Instant at = null;
-        int count = redelivery ? 2 : 1;
-        for (int i = 0; i + 1 < fields.size(); i += 2) {
-            String f = String.valueOf(fields.get(i));
-            String v = String.valueOf(fields.get(i + 1));
-            switch (f) {
-                case "id" -> id = v;
-                case "p" -> payload = v;
-                case "t" -> at = parseMillis(v);
-                case "n" -> count = redelivery ? parseCount(v) : 1;
-                default -> { }
+    private int readDirect(UnifiedJedis j, Map<String, Integer> shares, String consumer, List<Delivery> out) {
+        Map<String, Response<List<Map.Entry<String, List<StreamEntry>>>>> responses = new LinkedHashMap<>();
+        try (AbstractPipeline p = j.pipelined()) {
+            shares.forEach((q, share) -> responses.put(q, p.xreadGroup(GROUP, consumer,
+                    XReadGroupParams.xReadGroupParams().count(share), keys(q).unread())));
+            p.sync();
+        }
+        int taken = 0;
+        for (Map.Entry<String, Integer> e : shares.entrySet()) {
+            String q = e.getKey();
+            int share = e.getValue();
+            QueueState st = state(q);
+            List<Map.Entry<String, List<StreamEntry>>> reply;
+            try {
+                reply = Objects.requireNonNullElse(responses.get(q).get(), List.of());
+            } catch (JedisDataException ex) {
+                if (ex.getMessage() == null || !ex.getMessage().startsWith("NOGROUP")) {
+                    throw ex;
+                }
+                // A stream was deleted from outside: the script creates it again.
+                st.groupsReady = false;
+                st.direct = false;
+                continue;
+            }
+            QueueKeys k = keys(q);
+            List<String> surplus = new ArrayList<>();
+            int got = 0;
+            for (Map.Entry<String, List<StreamEntry>> part : reply) {
+                String stream = k.label(part.getKey());
+                for (StreamEntry entry : part.getValue()) {
+                    Delivery d = toDelivery(q, stream, entry.getID().toString(), entry.getFields());
+                    if (got < share) {
+                        out.add(d);
+                        got++;
+                    } else {
+                        surplus.add(Receipt.parse(d.receipt()).member());
+                    }
+                }
+            }
+            st.direct = got == share && surplus.isEmpty() && reply.size() == 1;
+            if (!surplus.isEmpty()) {
+                List<String> args = new ArrayList<>(surplus.size() + 2);
+                args.add(GROUP);
+                args.add("0");
+                args.addAll(surplus);
+                RELEASE.eval(j, k.all(), args);
+            }
+            taken += got;
+        }
+        return taken;
+    }
+
+    /** Creates the consumer group on each of a queue's streams that lacks it (and the stream with it). */
+    private static void createGroups(UnifiedJedis j, QueueKeys k) {
+        List<Response<String>> created = new ArrayList<>();
+        try (AbstractPipeline p = j.pipelined()) {
+            for (String stream : k.unread().keySet()) {
+                created.add(p.xgroupCreate(stream, GROUP, new StreamEntryID(), true));
+            }
+            p.sync();
+        }
+        for (Response<String> r : created) {
+            try {
+                r.get();
+            } catch (JedisDataException e) {
+                if (e.getMessage() == null || !e.getMessage().startsWith("BUSYGROUP")) {
+                    throw e;
+                }
             }
         }
+    }
+
+    private static Map<String, String> fieldsOf(Object fields) {
+        if (!(fields instanceof List<?> l)) {
+            return Map.of();
+        }
+        Map<String, String> m = new HashMap<>(8);
+        for (int i = 0; i + 1 < l.size(); i += 2) {
+            m.put(String.valueOf(l.get(i)), String.valueOf(l.get(i + 1)));
+        }
+        return m;
+    }
+
+    /**
+     * A delivery from one entry: {@code stream} is {@code "r<level>"} for a level's redelivery stream (whose
+     * fields carry the delivery count) or the level.
+     */
+    private static Delivery toDelivery(String queue, String stream, String entryId, Map<String, String> fields) {
+        boolean redelivery = stream.charAt(0) == 'r';
+        String at = fields.get("t");
+        String payload = fields.get("p");
+        int count = redelivery ? parseCount(fields.get("n")) : 1;
         String member = stream + "-" + entryId;
-        return new Delivery(queue, id, payload == null ? "" : payload, count, member + ":" + count, at);
+        return new Delivery(queue, fields.get("id"), payload == null ? "" : payload, count, member + ":" + count,
+                at == null ? null : parseMillis(at));
     }
 
     private static int parseCount(String v) {
+        if (v == null) {
+            return 2;
+        }
         try {
             return Math.max(1, Integer.parseInt(v));
         } catch (NumberFormatException e) {
@@ -587,20 +737,19 @@ public final class RedisBroker implements Broker {
         return outcomes;
     }
 
-    /** Queues the commands that acknowledge these members of one queue: XACK + XDEL per stream, one ZREM. */
+    /** Queues the commands that acknowledge these members of one queue: XACK + XDEL per stream. */
     private static List<Response<Long>> ackCommands(AbstractPipeline p, QueueKeys k, List<String> members) {
         Map<String, List<StreamEntryID>> byStream = new HashMap<>();
         for (String m : members) {
             StreamEntryID id = new StreamEntryID(QueueKeys.entryIdOf(m));
             byStream.computeIfAbsent(k.streamOf(m), x -> new ArrayList<>()).add(id);
         }
-        List<Response<Long>> out = new ArrayList<>(byStream.size() * 2 + 1);
+        List<Response<Long>> out = new ArrayList<>(byStream.size() * 2);
         byStream.forEach((stream, ids) -> {
             StreamEntryID[] arr = ids.toArray(StreamEntryID[]::new);
             out.add(p.xack(stream, GROUP, arr));
             out.add(p.xdel(stream, arr));
         });
-        out.add(p.zrem(k.leases(), members.toArray(String[]::new)));
         return out;
     }
 
@@ -622,26 +771,35 @@ public final class RedisBroker implements Broker {
         if (byQueue.isEmpty()) {
             return Collections.unmodifiableSet(lost);
         }
-        String deadline = Long.toString(saturatedAdd(clock.millis(), lease.toMillis()));
-        List<ScriptCall> calls = new ArrayList<>();
-        List<List<Delivery>> order = new ArrayList<>();
+        String consumer = consumerFor(lease);
+        Map<String, List<Delivery>> byStream = new LinkedHashMap<>();
         byQueue.forEach((q, list) -> {
-            List<String> a = new ArrayList<>(list.size() + 1);
-            a.add(deadline);
+            QueueKeys k = keys(q);
             for (Delivery d : list) {
-                a.add(Receipt.parse(d.receipt()).member());
+                byStream.computeIfAbsent(k.streamOf(Receipt.parse(d.receipt()).member()), x -> new ArrayList<>()).add(d);
             }
-            calls.add(new ScriptCall(EXTEND, keys(q).all(), a));
-            order.add(list);
         });
-        List<Object> replies = guard.run("lease extension of " + deliveries.size() + " message(s)", true,
-                j -> ScriptCall.runAll(j, calls));
-        for (int i = 0; i < replies.size(); i++) {
-            List<Delivery> list = order.get(i);
-            for (Object pos : (List<?>) replies.get(i)) {
-                lost.add(list.get(((Number) pos).intValue() - 1).receipt());
+        Map<String, Response<List<StreamEntryID>>> claimed = new LinkedHashMap<>();
+        guard.run("lease extension of " + deliveries.size() + " message(s)", true, j -> {
+            try (AbstractPipeline p = j.pipelined()) {
+                byStream.forEach((stream, list) -> claimed.put(stream, p.xclaimJustId(stream, GROUP, consumer, 0,
+                        XClaimParams.xClaimParams(), list.stream().map(d -> new StreamEntryID(
+                                Receipt.parse(d.receipt()).entryId())).toArray(StreamEntryID[]::new))));
+                p.sync();
             }
-        }
+            return null;
+        });
+        byStream.forEach((stream, list) -> {
+            Set<String> kept = new HashSet<>();
+            for (StreamEntryID id : claimed.get(stream).get()) {
+                kept.add(id.toString());
+            }
+            for (Delivery d : list) {
+                if (!kept.contains(Receipt.parse(d.receipt()).entryId())) {
+                    lost.add(d.receipt());
+                }
+            }
+        });
         return Collections.unmodifiableSet(lost);
     }
 
@@ -654,7 +812,13 @@ public final class RedisBroker implements Broker {
             return;
         }
         List<ScriptCall> calls = new ArrayList<>();
-        byQueue.forEach((q, args) -> calls.add(new ScriptCall(RELEASE, keys(q).all(), args)));
+        byQueue.forEach((q, members) -> {
+            List<String> args = new ArrayList<>(members.size() + 2);
+            args.add(GROUP);
+            args.add("1");
+            args.addAll(members);
+            calls.add(new ScriptCall(RELEASE, keys(q).all(), args));
+        });
         guard.run("release of " + deliveries.size() + " message(s)", true, j -> ScriptCall.runAll(j, calls));
     }
 
@@ -796,7 +960,7 @@ public final class RedisBroker implements Broker {
         Queues.check(queue);
         guard.ensureOpen();
         List<?> r = (List<?>) guard.run("stats of queue " + queue, true,
-                j -> STATS.eval(j, keys(queue).all(), List.of(Long.toString(clock.millis()))));
+                j -> STATS.eval(j, keys(queue).all(), List.of(Long.toString(clock.millis()), GROUP)));
         return new QueueStats(queue, num(r.get(0)), num(r.get(1)), num(r.get(2)), num(r.get(3)));
     }
 
@@ -813,7 +977,7 @@ public final class RedisBroker implements Broker {
         guard.ensureOpen();
         long total = 0;
         while (true) {
-            List<String> args = List.of(Long.toString(clock.millis()), GROUP, CONSUMER, Integer.toString(PURGE_CHUNK));
+            List<String> args = List.of(GROUP, Integer.toString(PURGE_CHUNK));
             List<?> r = (List<?>) guard.run("purge of queue " + queue, true, j -> PURGE.eval(j, keys(queue).all(), args));
             total += num(r.get(0));
             if (num(r.get(1)) == 0) {

@@ -17,7 +17,7 @@ for i = 2, #ARGV, 5 do
   end
 end
 for i = 1, #hargs, 1000 do
-  redis.call('HSET', KEYS[13], unpack(hargs, i, math.min(i + 999, #hargs)))
-  redis.call('ZADD', KEYS[12], unpack(zargs, i, math.min(i + 999, #zargs)))
+  redis.call('HSET', KEYS[12], unpack(hargs, i, math.min(i + 999, #hargs)))
+  redis.call('ZADD', KEYS[11], unpack(zargs, i, math.min(i + 999, #zargs)))
 end
 return (#ARGV - 1) / 5

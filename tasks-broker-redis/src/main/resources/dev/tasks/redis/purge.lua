@@ -1,32 +1,25 @@
 -- Deletes up to `limit` ready messages of one queue (never delivered, or whose lease ran out), and all
--- of its delayed messages. In-flight messages are kept.
--- KEYS: the queue's key set. ARGV: now ms, group, consumer, limit.
+-- of its delayed messages. Messages whose lease still runs are kept.
+-- KEYS: the queue's key set. ARGV: group, limit.
 -- Returns {deleted, more} where more is 1 if the limit was reached.
-local now, group, consumer, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local leases = KEYS[11]
+local group, limit = ARGV[1], tonumber(ARGV[2])
 local deleted = 0
 -- Leases that ran out.
-local expired = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, limit)
-for _, member in ipairs(expired) do
+for _, member in ipairs(expired(group, limit)) do
   deleted = deleted + forget(member, group)
 end
--- Never delivered: the ten level streams and the ten redelivery streams (those with entries).
-local streams = {}
-for level = 0, 9 do
-  streams[#streams + 1] = KEYS[level + 1]
-  streams[#streams + 1] = KEYS[level + 15]
-end
-for _, stream in ipairs(streams) do
-  while deleted < limit and redis.call('XLEN', stream) > 0 do
+-- Never delivered: read for a consumer that holds no lease, and deleted at once.
+for _, s in ipairs(streamsWithEntries()) do
+  while deleted < limit do
     local ids = {}
-    for _, entry in ipairs(readGroup(stream, group, consumer, limit - deleted)) do
+    for _, entry in ipairs(readGroup(s[1], group, 'l0', limit - deleted)) do
       ids[#ids + 1] = entry[1]
     end
     if #ids == 0 then
       break
     end
-    redis.call('XACK', stream, group, unpack(ids))
-    redis.call('XDEL', stream, unpack(ids))
+    redis.call('XACK', s[1], group, unpack(ids))
+    redis.call('XDEL', s[1], unpack(ids))
     deleted = deleted + #ids
   end
 end
@@ -35,6 +28,6 @@ if deleted >= limit then
   more = 1
 end
 -- Delayed.
-deleted = deleted + redis.call('ZCARD', KEYS[12])
-redis.call('DEL', KEYS[12], KEYS[13])
+deleted = deleted + redis.call('ZCARD', KEYS[11])
+redis.call('DEL', KEYS[11], KEYS[12])
 return {deleted, more}

@@ -1,26 +1,63 @@
 -- Shared by the queue scripts: prepended to each of them when it is loaded (see LuaScript).
--- KEYS are the queue's key set (see QueueKeys): 1..10 the level streams, 11 leases, 12 delayed,
--- 13 delayed data, 14 dead letters, 15..24 the levels' redelivery streams.
+-- KEYS are the queue's key set (see QueueKeys): 1..10 the level streams, 11 delayed, 12 delayed data,
+-- 13 dead letters, 14..23 the levels' redelivery streams.
 -- A member names one delivery: '<level>-<entry id>' for an entry of a level's stream, 'r<level>-<entry id>'
 -- for an entry of that level's redelivery stream.
+-- A delivery's lease is its entry in the consumer group's pending list: the consumer that holds it is
+-- named 'l<lease ms>', and the lease has run out once the entry's idle time (kept by the server) reaches
+-- that many ms. Reading or claiming the entry again restarts its idle time.
 
 -- The stream key, entry id and level of a member.
 local function locate(member)
   if string.sub(member, 1, 1) == 'r' then
     local level = tonumber(string.sub(member, 2, 2))
-    return KEYS[level + 15], string.sub(member, 4), level
+    return KEYS[level + 14], string.sub(member, 4), level
   end
   local level = tonumber(string.sub(member, 1, 1))
   return KEYS[level + 1], string.sub(member, 3), level
 end
 
--- Acknowledges and deletes a delivery's entry and forgets its lease. Returns how many entries were deleted.
+-- Whether a delivery is still leased (its entry pending), whether or not its lease has run out.
+local function pending(member, group)
+  local key, eid = locate(member)
+  local r = redis.pcall('XPENDING', key, group, eid, eid, 1)
+  return type(r) == 'table' and r.err == nil and r[1] ~= nil
+end
+
+-- Acknowledges and deletes a delivery's entry (ending its lease). Returns how many entries were deleted.
 local function forget(member, group)
   local key, eid = locate(member)
   redis.pcall('XACK', key, group, eid)
-  local deleted = redis.call('XDEL', key, eid)
-  redis.call('ZREM', KEYS[11], member)
-  return deleted
+  return redis.call('XDEL', key, eid)
+end
+
+-- Delivers a message again as a new entry: copies a delivery's entry to its level's redelivery stream with
+-- its delivery count plus `increment` (0: the delivery never reached a task) and forgets the delivery.
+local function redeliver(member, group, increment)
+  local key, eid, level = locate(member)
+  local e = redis.call('XRANGE', key, eid, eid)
+  if e[1] then
+    local f = e[1][2]
+    local id, payload, at, count = nil, '', '', 1
+    for i = 1, #f, 2 do
+      local name = f[i]
+      if name == 'id' then
+        id = f[i + 1]
+      elseif name == 'p' then
+        payload = f[i + 1]
+      elseif name == 't' then
+        at = f[i + 1]
+      elseif name == 'n' then
+        count = tonumber(f[i + 1]) or 1
+      end
+    end
+    if id then
+      redis.call('XADD', KEYS[level + 14], '*', 'id', id, 'p', payload, 't', at, 'n', count + increment)
+    else
+      redis.call('XADD', KEYS[level + 14], '*', 'p', payload, 't', at, 'n', count + increment)
+    end
+  end
+  forget(member, group)
 end
 
 -- Up to count new entries of a stream, read for the group (created, with the stream, if missing).
@@ -39,3 +76,61 @@ local function readGroup(stream, group, consumer, count)
   return {}
 end
 
+-- The queue's streams that have entries, highest level first and a level's redeliveries before its fresh
+-- messages: a list of {key, member prefix}.
+local function streamsWithEntries()
+  local out = {}
+  for level = 9, 0, -1 do
+    for _, s in ipairs({{KEYS[level + 14], 'r' .. level .. '-'}, {KEYS[level + 1], level .. '-'}}) do
+      if redis.call('XLEN', s[1]) > 0 then
+        out[#out + 1] = s
+      end
+    end
+  end
+  return out
+end
+
+-- The lease of a consumer in ms: 'l<ms>'. Any other consumer (an older version's) holds no lease.
+local function leaseOf(consumer)
+  return tonumber(string.match(consumer, '^l(%d+)$')) or 0
+end
+
+-- The consumers of a stream's group that hold deliveries: a list of {name, pending count}.
+local function holders(stream, group)
+  local out = {}
+  local r = redis.pcall('XINFO', 'CONSUMERS', stream, group)
+  if type(r) ~= 'table' or r.err then
+    return out
+  end
+  for _, c in ipairs(r) do
+    local name, count = nil, 0
+    for i = 1, #c, 2 do
+      if c[i] == 'name' then
+        name = c[i + 1]
+      elseif c[i] == 'pending' then
+        count = c[i + 1]
+      end
+    end
+    if name and count > 0 then
+      out[#out + 1] = {name, count}
+    end
+  end
+  return out
+end
+
+-- Members of up to `limit` deliveries whose lease has run out, highest level first.
+local function expired(group, limit)
+  local out = {}
+  for _, s in ipairs(streamsWithEntries()) do
+    for _, h in ipairs(holders(s[1], group)) do
+      if #out >= limit then
+        return out
+      end
+      local r = redis.call('XPENDING', s[1], group, 'IDLE', leaseOf(h[1]), '-', '+', limit - #out, h[1])
+      for _, p in ipairs(r) do
+        out[#out + 1] = s[2] .. p[1]
+      end
+    end
+  end
+  return out
+end

@@ -1,11 +1,12 @@
--- Gives leased messages of one queue back at once: the lease is marked as run out (deadline 0), so the
--- next fetch delivers the message again, as a new delivery with a new receipt.
--- KEYS: the queue's key set. ARGV: members. Returns how many were released.
-local leases = KEYS[11]
+-- Gives leased messages of one queue back at once: each is delivered again, as a new entry of its level's
+-- redelivery stream (so before the level's fresh messages), with a new receipt.
+-- KEYS: the queue's key set. ARGV: group, count increment ('1': the release counts as a delivery; '0': the
+-- delivery never reached a task), then members. Returns how many were released.
+local group, increment = ARGV[1], tonumber(ARGV[2])
 local n = 0
-for i = 1, #ARGV do
-  if redis.call('ZSCORE', leases, ARGV[i]) then
-    redis.call('ZADD', leases, 0, ARGV[i])
+for i = 3, #ARGV do
+  if pending(ARGV[i], group) then
+    redeliver(ARGV[i], group, increment)
     n = n + 1
   end
 end

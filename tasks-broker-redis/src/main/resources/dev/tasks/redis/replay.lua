@@ -1,7 +1,7 @@
 -- Puts dead letters of one queue back on their stream, due at once.
 -- KEYS: the queue's key set. ARGV: now ms, limit, then dead-letter ids (none: the oldest `limit`).
 -- Returns how many were replayed.
-local dead = KEYS[14]
+local dead = KEYS[13]
 local entries = {}
 if #ARGV == 2 then
   entries = redis.call('XRANGE', dead, '-', '+', 'COUNT', tonumber(ARGV[2]))

@@ -1,15 +1,14 @@
 -- Settles a leased message of one queue other than by ack, atomically: its entry is acknowledged and
--- deleted and its lease forgotten, then either its next attempt is published (delayed if due later) or it
+-- deleted (ending its lease), then either its next attempt is published (delayed if due later) or it
 -- is added to the queue's dead-letter stream with the reason and its delivery count. A stale receipt
--- changes nothing.
+-- (its entry no longer pending) changes nothing.
 -- KEYS: the queue's key set.
 -- ARGV: now ms, group, member, then
 --   'retry', id, payload, due ms; or
 --   'dead', delivery count, reason, payload as delivered, id as delivered ('' if none).
 -- Returns 1 if settled, 0 if the receipt was stale.
-local leases = KEYS[11]
 local now, member = ARGV[1], ARGV[3]
-if not redis.call('ZSCORE', leases, member) then
+if not pending(member, ARGV[2]) then
   return 0
 end
 local _, _, level = locate(member)
@@ -17,17 +16,17 @@ forget(member, ARGV[2])
 if ARGV[4] == 'retry' then
   local id, payload, due = ARGV[5], ARGV[6], ARGV[7]
   if tonumber(due) > tonumber(now) then
-    redis.call('HSET', KEYS[13], id, level .. '|' .. payload)
-    redis.call('ZADD', KEYS[12], due, id)
+    redis.call('HSET', KEYS[12], id, level .. '|' .. payload)
+    redis.call('ZADD', KEYS[11], due, id)
   else
     redis.call('XADD', KEYS[level + 1], '*', 'id', id, 'p', payload, 't', now)
   end
 else
   local count, reason, payload, id = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
   if id == '' then
-    redis.call('XADD', KEYS[14], '*', 'p', payload, 'r', reason, 'n', count, 'l', level, 'at', now)
+    redis.call('XADD', KEYS[13], '*', 'p', payload, 'r', reason, 'n', count, 'l', level, 'at', now)
   else
-    redis.call('XADD', KEYS[14], '*', 'id', id, 'p', payload, 'r', reason, 'n', count, 'l', level, 'at', now)
+    redis.call('XADD', KEYS[13], '*', 'id', id, 'p', payload, 'r', reason, 'n', count, 'l', level, 'at', now)
   end
 end
 return 1

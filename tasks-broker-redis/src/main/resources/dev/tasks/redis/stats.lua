@@ -1,15 +1,18 @@
--- Counts of one queue. KEYS: the queue's key set. ARGV[1]: now ms.
+-- Counts of one queue. KEYS: the queue's key set. ARGV: now ms, group.
 -- Returns {ready, delayed, in flight, dead}. A message whose lease ran out counts as ready.
-local now = ARGV[1]
-local total = 0
-for level = 0, 9 do
-  total = total + redis.call('XLEN', KEYS[level + 1]) + redis.call('XLEN', KEYS[level + 15])
+local now, group = ARGV[1], ARGV[2]
+local total, live = 0, 0
+for _, s in ipairs(streamsWithEntries()) do
+  total = total + redis.call('XLEN', s[1])
+  for _, h in ipairs(holders(s[1], group)) do
+    local ranOut = redis.call('XPENDING', s[1], group, 'IDLE', leaseOf(h[1]), '-', '+', h[2], h[1])
+    live = live + h[2] - #ranOut
+  end
 end
-local live = redis.call('ZCOUNT', KEYS[11], '(' .. now, '+inf')
-local dueDelayed = redis.call('ZCOUNT', KEYS[12], '-inf', now)
-local laterDelayed = redis.call('ZCOUNT', KEYS[12], '(' .. now, '+inf')
+local dueDelayed = redis.call('ZCOUNT', KEYS[11], '-inf', now)
+local laterDelayed = redis.call('ZCOUNT', KEYS[11], '(' .. now, '+inf')
 local ready = total - live
 if ready < 0 then
   ready = 0
 end
-return {ready + dueDelayed, laterDelayed, live, redis.call('XLEN', KEYS[14])}
+return {ready + dueDelayed, laterDelayed, live, redis.call('XLEN', KEYS[13])}
