@@ -508,7 +508,9 @@ public final class RedisBroker implements Broker {
             if (calls.isEmpty()) {
                 continue;
             }
-            List<Object> replies = ScriptCall.runAll(j, calls);
+            List<Response<String>> version = new ArrayList<>(1);
+            List<Object> replies = ScriptCall.runAll(j, calls, p -> version.add(p.get(control.versionKey())));
+            control.observed(version.get(0).get());
             int i = 0;
             for (Map.Entry<String, Integer> e : scripted.entrySet()) {
                 String q = e.getKey();
@@ -558,11 +560,14 @@ public final class RedisBroker implements Broker {
      */
     private int readDirect(UnifiedJedis j, Map<String, Integer> shares, String consumer, List<Delivery> out) {
         Map<String, Response<List<Map.Entry<String, List<StreamEntry>>>>> responses = new LinkedHashMap<>();
+        Response<String> version;
         try (AbstractPipeline p = j.pipelined()) {
             shares.forEach((q, share) -> responses.put(q, p.xreadGroup(GROUP, consumer,
                     XReadGroupParams.xReadGroupParams().count(share), keys(q).unread())));
+            version = p.get(control.versionKey());
             p.sync();
         }
+        control.observed(version.get());
         int taken = 0;
         for (Map.Entry<String, Integer> e : shares.entrySet()) {
             String q = e.getKey();

@@ -1,6 +1,5 @@
 package dev.tasks.redis;
 
-import dev.tasks.BrokerException;
 import dev.tasks.spi.ControlStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,24 +13,36 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import redis.clients.jedis.exceptions.JedisDataException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Chords, revocations, rate limits and concurrency slots on Redis, each operation one Lua script (or one
  * read). Keys, under the broker's prefix:
  * <ul>
  *   <li>{@code <prefix>:chord:<id>}: hash of member index to result JSON, expiring with the results;</li>
- *   <li>{@code <prefix>:{revoked}:ids} (zset id to expiry) and {@code <prefix>:{revoked}:flags} (hash id to
- *       terminate flag), in one slot;</li>
+ *   <li>{@code <prefix>:{revoked}:ids} (zset id to expiry), {@code <prefix>:{revoked}:flags} (hash id to
+ *       terminate flag) and {@code <prefix>:{revoked}:version} (incremented by every revocation), in one
+ *       slot;</li>
  *   <li>{@code <prefix>:rate:<key>}: the key's next free slot in epoch microseconds;</li>
  *   <li>{@code <prefix>:slots:<name>}: zset of holder to lease end.</li>
  * </ul>
  * Times come from the broker's clock, so the workers' clocks should agree to well under a rate interval.
+ *
+ * <p>Revocation checks right after a fetch cost no round trip: the broker reads the revocations' version in
+ * the fetch's pipeline ({@link #observed}), and a {@link #revoked} call that follows on the same thread
+ * within {@value #OBSERVATION_FRESH_MILLIS} ms is answered from a copy of the live revocations at that
+ * version (reloaded, in one round trip, when the version moved; kept only while at most
+ * {@value #CACHE_MAX} are live). Such an answer is exactly as fresh as the fetch. Every other call asks the
+ * server.
  */
 final class RedisControlStore implements ControlStore {
     static final LuaScript CHORD_ADD = LuaScript.load("chord_add");
     static final LuaScript REVOKE = LuaScript.load("revoke");
-    static final LuaScript REVOKED = LuaScript.load("revoked");
+    static final LuaScript REVOKED_ALL = LuaScript.load("revoked_all");
+    /** How long after a fetch a revocation check on its thread is answered as of that fetch. */
+    static final long OBSERVATION_FRESH_MILLIS = 100;
+    /** The most live revocations kept in memory. */
+    static final int CACHE_MAX = 10_000;
     static final LuaScript RATE = LuaScript.load("rate_reserve");
     static final LuaScript SLOT_ACQUIRE = LuaScript.load("slot_acquire");
     static final LuaScript SLOT_RENEW = LuaScript.load("slot_renew");
@@ -40,20 +51,32 @@ final class RedisControlStore implements ControlStore {
     private final Clock clock;
     private final String prefix;
     private final List<String> revokedKeys;
-    /** False once the server answered that it has no {@code ZMSCORE} (before Redis 6.2). */
-    private volatile boolean zmscore;
+    /** The version of the revocations a fetch on this thread saw, and when. */
+    private final ThreadLocal<Observation> observation = new ThreadLocal<>();
+    /** The live revocations at one version; null until needed, or while too many are live. */
+    private volatile Snapshot snapshot;
 
     RedisControlStore(ConnectionGuard guard, Clock clock, String keyPrefix) {
-        this(guard, clock, keyPrefix, true);
-    }
-
-    /** @param zmscore false to check revocations with the script, as on a server older than Redis 6.2 */
-    RedisControlStore(ConnectionGuard guard, Clock clock, String keyPrefix, boolean zmscore) {
-        this.zmscore = zmscore;
         this.guard = guard;
         this.clock = clock;
         this.prefix = keyPrefix;
-        this.revokedKeys = List.of(keyPrefix + ":{revoked}:ids", keyPrefix + ":{revoked}:flags");
+        this.revokedKeys = List.of(keyPrefix + ":{revoked}:ids", keyPrefix + ":{revoked}:flags",
+                keyPrefix + ":{revoked}:version");
+    }
+
+    private record Observation(String version, long atNanos) {}
+
+    /** Live revocations: id to {expiry ms, terminate flag (1/0)}. */
+    private record Snapshot(String version, Map<String, long[]> live) {}
+
+    /** The key whose value a fetch reads along with its messages and passes to {@link #observed}. */
+    String versionKey() {
+        return revokedKeys.get(2);
+    }
+
+    /** Records the revocations' version a fetch on this thread just read (null: nothing revoked yet). */
+    void observed(String version) {
+        observation.set(new Observation(version == null ? "0" : version, System.nanoTime()));
     }
 
     @Override
@@ -93,11 +116,13 @@ final class RedisControlStore implements ControlStore {
         long now = clock.millis();
         List<String> args = List.of(Long.toString(now), taskId, terminate ? "1" : "0", Long.toString(now + ms));
         guard.run("revoking task " + taskId, true, j -> REVOKE.eval(j, revokedKeys, args));
+        // A check on this thread must see this revocation, not the version of an earlier fetch.
+        observation.remove();
     }
 
     /**
-     * One {@code ZMSCORE} of all the ids (no script: the check runs once per fetch), then the flags of the
-     * live ones, if any. On a server older than Redis 6.2, which lacks {@code ZMSCORE}, a script does both.
+     * Right after a fetch on this thread (see the class comment), answered from memory; otherwise one
+     * {@code ZMSCORE} of all the ids, then the flags of the live ones, if any.
      */
     @Override
     public Map<String, Boolean> revoked(Collection<String> taskIds) {
@@ -112,17 +137,54 @@ final class RedisControlStore implements ControlStore {
         }
         String what = "checking " + ids.length + " task(s) for revocation";
         long now = clock.millis();
-        if (zmscore) {
-            try {
-                return revokedByScores(ids, now, what);
-            } catch (BrokerException e) {
-                if (!(e.getCause() instanceof JedisDataException d) || !unknownCommand(d)) {
-                    throw e;
+        Observation seen = observation.get();
+        if (seen != null) {
+            observation.remove();
+            if (System.nanoTime() - seen.atNanos < TimeUnit.MILLISECONDS.toNanos(OBSERVATION_FRESH_MILLIS)) {
+                Snapshot s = snapshot;
+                if (s == null || !s.version.equals(seen.version)) {
+                    s = reload(now, what);
                 }
-                zmscore = false;
+                if (s != null) {
+                    return lookUp(s, ids, now);
+                }
             }
         }
-        return revokedByScript(ids, now, what);
+        return revokedByScores(ids, now, what);
+    }
+
+    /** Loads the live revocations and their version; null (and none kept) if there are too many. */
+    private Snapshot reload(long now, String what) {
+        List<?> r = (List<?>) guard.run(what, true,
+                j -> REVOKED_ALL.eval(j, revokedKeys, List.of(Long.toString(now), Integer.toString(CACHE_MAX))));
+        String version = text(r.get(0));
+        long count = ((Number) r.get(1)).longValue();
+        if (count < 0) {
+            snapshot = null;
+            return null;
+        }
+        Map<String, long[]> live = new HashMap<>();
+        for (int i = 2; i + 2 < r.size(); i += 3) {
+            live.put(text(r.get(i)), new long[] {(long) Double.parseDouble(text(r.get(i + 1))),
+                    "1".equals(text(r.get(i + 2))) ? 1 : 0});
+        }
+        Snapshot s = new Snapshot(version, live);
+        snapshot = s;
+        return s;
+    }
+
+    private static Map<String, Boolean> lookUp(Snapshot s, String[] ids, long now) {
+        if (s.live.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Boolean> out = new HashMap<>();
+        for (String id : ids) {
+            long[] v = s.live.get(id);
+            if (v != null && v[0] > now) {
+                out.put(id, v[1] == 1);
+            }
+        }
+        return out;
     }
 
     /** {@code ZMSCORE} of the ids, then, only if some are live, {@code HMGET} of their flags. */
@@ -145,24 +207,6 @@ final class RedisControlStore implements ControlStore {
             out.put(liveIds[i], "1".equals(flags.get(i)));
         }
         return out;
-    }
-
-    /** The same in one script, for servers before Redis 6.2. */
-    private Map<String, Boolean> revokedByScript(String[] ids, long now, String what) {
-        List<String> args = new ArrayList<>(ids.length + 1);
-        args.add(Long.toString(now));
-        args.addAll(java.util.Arrays.asList(ids));
-        List<?> flat = (List<?>) guard.run(what, true, j -> REVOKED.eval(j, revokedKeys, args));
-        Map<String, Boolean> out = new HashMap<>();
-        for (int i = 0; i + 1 < flat.size(); i += 2) {
-            out.put(text(flat.get(i)), "1".equals(text(flat.get(i + 1))));
-        }
-        return out;
-    }
-
-    private static boolean unknownCommand(JedisDataException e) {
-        String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
-        return m.contains("unknown command") && m.contains("zmscore");
     }
 
     private static String text(Object o) {

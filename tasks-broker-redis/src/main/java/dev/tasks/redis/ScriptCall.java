@@ -2,6 +2,7 @@ package dev.tasks.redis;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
@@ -20,11 +21,20 @@ record ScriptCall(LuaScript script, List<String> keys, List<String> args) {
             ScriptCall c = calls.get(0);
             return java.util.Collections.singletonList(c.script.eval(jedis, c.keys, c.args));
         }
+        return runAll(jedis, calls, p -> { });
+    }
+
+    /**
+     * Like {@link #runAll(UnifiedJedis, List)}, with more commands that {@code alongside} queues in the same
+     * pipeline after the calls (their responses are complete when this returns).
+     */
+    static List<Object> runAll(UnifiedJedis jedis, List<ScriptCall> calls, Consumer<AbstractPipeline> alongside) {
         List<Response<Object>> responses = new ArrayList<>(calls.size());
         try (AbstractPipeline p = jedis.pipelined()) {
             for (ScriptCall c : calls) {
                 responses.add(p.evalsha(c.script.sha(), c.keys, c.args));
             }
+            alongside.accept(p);
             p.sync();
         }
         List<Object> out = new ArrayList<>(calls.size());
