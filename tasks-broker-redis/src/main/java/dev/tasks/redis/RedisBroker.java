@@ -55,12 +55,13 @@ import redis.clients.jedis.params.XReadParams;
 import redis.clients.jedis.resps.StreamEntry;
 
 /**
- * The broker on Redis (5.0 or later; checked with 7.0): streams and consumer groups for ready messages,
- * Lua scripts for every step that must be atomic. Works with a single server, Sentinel and Cluster.
+ * The broker on Redis (6.2 or later; checked with 7.0): streams and consumer groups for ready messages and
+ * leases, Lua scripts for every step that must be atomic. Works with a single server, Sentinel and Cluster.
  *
- * <p>Layout. Each queue has one stream per priority level (all ten levels of {@link Priority}), a sorted
- * set of lease deadlines, a stream of redeliveries per level, a sorted set of delayed messages and a
- * dead-letter stream. Every key of a queue carries the hash tag {@code {q:<queue>}} after the key prefix
+ * <p>Layout. Each queue has one stream per priority level (all ten levels of {@link Priority}), a stream of
+ * redeliveries per level, a sorted set of delayed messages and a dead-letter stream. A delivery's lease is
+ * its entry in the consumer group's pending list, held by a consumer named after the lease's length (see
+ * {@link QueueKeys}). Every key of a queue carries the hash tag {@code {q:<queue>}} after the key prefix
  * (option {@value #OPTION_KEY_PREFIX}, default {@value #DEFAULT_KEY_PREFIX}), so a cluster keeps a queue in
  * one slot and several applications can share one Redis with different prefixes.
  *
@@ -71,17 +72,23 @@ import redis.clients.jedis.resps.StreamEntry;
  *       share round trips (group commit): while one is in flight, the calls that arrive wait and then go
  *       out together in the next pipeline; each returns when its own messages are written and fails only
  *       for its own. Acks are coalesced the same way.</li>
- *   <li>Fetch: one script call per queue and poll ({@code XREADGROUP COUNT n} inside it) that also moves
- *       due delayed messages to their streams and redelivers messages whose lease ran out, and records
- *       each delivery's own lease deadline atomically with the read, so a crash cannot lose a message
- *       between read and lease. When nothing is due it blocks with {@code XREAD BLOCK} (at most
- *       {@code 500 ms} at a time, and never past the next delayed message or lease deadline) on the
- *       queues' streams, so a publish wakes it at once.</li>
+ *   <li>Fetch: the read is the lease ({@code XREADGROUP} puts each entry in the reading consumer's pending
+ *       list), so a crash cannot lose a message between read and lease. A queue that filled its share
+ *       from one stream last time is read with one plain {@code XREADGROUP COUNT n} of all its streams,
+ *       highest level first (what it reads beyond its share from lower streams goes back at once, count
+ *       unchanged, and the queue returns to the script); otherwise, and at least every
+ *       {@value #SCRIPT_INTERVAL_MILLIS} ms, one script call per queue reads level by level and first moves
+ *       due delayed messages to their streams and (at most every {@value #RECLAIM_INTERVAL_MILLIS} ms)
+ *       redelivers messages whose lease ran out. When nothing is due it blocks with {@code XREAD BLOCK}
+ *       (at most {@code 500 ms} at a time, and never past the next delayed message or lease deadline) on
+ *       the queues' streams, so a publish wakes it at once. The revocations' version is read in the same
+ *       pipeline, so the worker's revocation check of the fetched batch needs no round trip (see
+ *       {@link RedisControlStore}).</li>
  *   <li>Every delivery is its own stream entry and gets a fresh receipt naming it: a message is delivered
  *       again as a copy in its level's redelivery stream and its old entry deleted. Ack is therefore
- *       plain {@code XACK} + {@code XDEL} (so memory stays bounded) and {@code ZREM} of the lease, no
- *       script, coalesced across concurrent calls into one pipeline; retry, release, dead-letter and lease
- *       extension are batched per queue into one script call. All of them ignore a stale receipt (one
+ *       plain {@code XACK} + {@code XDEL} (so memory stays bounded), no script, coalesced across
+ *       concurrent calls into one pipeline; lease extension is {@code XCLAIM ... JUSTID} per stream in one
+ *       pipeline; retry, release and dead-letter are batched per queue into one script call. All of them ignore a stale receipt (one
  *       whose message was redelivered since); {@link #extendLeases} reports it lost. A lease that ran out
  *       stays acknowledgeable until the message is redelivered.</li>
  *   <li>Redelivery: a message whose lease ran out is redelivered once per expiry, its delivery count
@@ -97,7 +104,8 @@ import redis.clients.jedis.resps.StreamEntry;
  *       payload they have (empty if none), so the worker dead-letters them; they never break a fetch.</li>
  *   <li>Scripts are called by SHA ({@code EVALSHA}) and loaded again when the server answers
  *       {@code NOSCRIPT} (restart, {@code SCRIPT FLUSH}, failover).</li>
- *   <li>Time (lease deadlines, due times, store expiry) comes from the broker's {@link Clock}.</li>
+ *   <li>Leases are timed by the server (the pending entry's idle time); due times, publish and
+ *       dead-letter times and store expiry come from the broker's {@link Clock}.</li>
  *   <li>Connection loss: the failing call throws {@link BrokerException} (the cause is the driver's
  *       exception; an ack that threw may not have happened). Operations that are safe to repeat are
  *       retried once on a fresh connection first; publish is not (it would duplicate). Later calls
@@ -135,6 +143,7 @@ public final class RedisBroker implements Broker {
     static final long MAX_BLOCK_MILLIS = 500;
     /** How long a queue may be read without the fetch script (which moves due delayed messages). */
     static final long SCRIPT_INTERVAL_MILLIS = 50;
+    private volatile long scriptIntervalNanos = TimeUnit.MILLISECONDS.toNanos(SCRIPT_INTERVAL_MILLIS);
     /** How often the fetch script looks for leases that ran out (it scans the deliveries held). */
     static final long RECLAIM_INTERVAL_MILLIS = 50;
     /** Most messages one group-commit batch of publishes carries (a larger single call goes alone). */
@@ -487,8 +496,7 @@ public final class RedisBroker implements Broker {
                 }
                 String q = candidates.get(i);
                 QueueState st = state(q);
-                if (st.direct && st.groupsReady
-                        && nanos - st.scriptedAt < TimeUnit.MILLISECONDS.toNanos(SCRIPT_INTERVAL_MILLIS)) {
+                if (st.direct && st.groupsReady && nanos - st.scriptedAt < scriptIntervalNanos) {
                     direct.put(q, share);
                     continue;
                 }
@@ -1053,6 +1061,11 @@ public final class RedisBroker implements Broker {
         return keys.computeIfAbsent(queue, q -> new QueueKeys(keyPrefix, q));
     }
 
+    /** For tests: how long a queue may be read without the fetch script (default {@value #SCRIPT_INTERVAL_MILLIS} ms). */
+    void scriptInterval(Duration interval) {
+        scriptIntervalNanos = interval.toNanos();
+    }
+
     UnifiedJedis jedis() {
         return guard.jedis();
     }
@@ -1175,7 +1188,7 @@ public final class RedisBroker implements Broker {
             return this;
         }
 
-        /** The clock for leases, delays and expiry; default the UTC system clock. */
+        /** The clock for due times, publish times and store expiry (leases are timed by the Redis server); default the UTC system clock. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
@@ -1294,6 +1307,7 @@ public final class RedisBroker implements Broker {
             RedisBroker broker = new RedisBroker(jedis, owns, description, clock, keyPrefix);
             try {
                 jedis.ping();
+                checkVersion(jedis.info("server"), description);
             } catch (JedisException e) {
                 broker.close();
                 throw startFailure(description, e);
@@ -1304,6 +1318,28 @@ public final class RedisBroker implements Broker {
             log.info("Redis broker ready: {}, key prefix '{}', pool size {}, timeout {} ms, client name '{}'",
                     description, keyPrefix, poolSize, timeout.toMillis(), clientName);
             return broker;
+        }
+
+        /** Fails unless the server (its {@code INFO server} text) is Redis 6.2 or later. */
+        static void checkVersion(String info, String where) {
+            for (String line : info.split("\r?\n")) {
+                if (line.startsWith("redis_version:")) {
+                    String version = line.substring("redis_version:".length()).trim();
+                    String[] parts = version.split("\\.");
+                    try {
+                        int major = Integer.parseInt(parts[0]);
+                        int minor = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+                        if (major > 6 || (major == 6 && minor >= 2)) {
+                            return;
+                        }
+                    } catch (NumberFormatException e) {
+                        return; // not a version we can read: let the commands speak for themselves
+                    }
+                    throw new ConfigurationException("Redis at " + where + " is version " + version
+                            + "; the Redis broker needs 6.2 or later (it keeps leases in the streams' pending lists,"
+                            + " using XPENDING IDLE)");
+                }
+            }
         }
 
         /** Why the first contact failed, in the words a user needs: login refused, TLS not trusted, unreachable. */

@@ -1,8 +1,10 @@
 package dev.tasks.redis;
 
+import dev.tasks.ConfigurationException;
 import dev.tasks.tck.SettableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tasks.TaskState;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 /** Behaviour of the Redis broker on a real server, beyond (and before) the shared contract tests. */
@@ -144,6 +147,57 @@ class RedisBrokerTest {
                 assertThat(c.xlen(k.redelivered(level))).as("redeliveries left in level %d", level).isZero();
             }
         }
+    }
+
+    @Test
+    void a_queue_read_in_one_command_keeps_priorities_and_gives_back_what_it_read_beyond_its_share() {
+        broker.scriptInterval(Duration.ofHours(1));
+        List<OutboundMessage> low = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            low.add(msg("low-" + i, "q", 0));
+        }
+        broker.publish(low);
+        // The script fills the share from one stream, so the next fetches read all streams in one command.
+        assertThat(fetch("q", 2)).extracting(Delivery::messageId).containsExactly("low-0", "low-1");
+        assertThat(fetch("q", 2)).extracting(Delivery::messageId).containsExactly("low-2", "low-3");
+        broker.publish(msg("high", "q", 9));
+        // COUNT 2 per stream reads 'high' and two of level 0: the second of those goes back, count kept.
+        List<Delivery> mixed = fetch("q", 2);
+        assertThat(mixed).extracting(Delivery::messageId).containsExactly("high", "low-4");
+        List<Delivery> rest = fetch("q", 10);
+        assertThat(rest).extracting(Delivery::messageId).containsExactly("low-5", "low-6", "low-7", "low-8", "low-9");
+        assertThat(rest).extracting(Delivery::deliveryCount).containsOnly(1);
+        assertThat(broker.stats("q")).isEqualTo(new QueueStats("q", 0, 0, 11, 0));
+        broker.ack(rest);
+        broker.ack(mixed);
+        assertThat(broker.stats("q")).isEqualTo(new QueueStats("q", 0, 0, 4, 0));
+    }
+
+    @Test
+    void a_queue_read_in_one_command_recovers_when_one_of_its_streams_is_deleted_from_outside() {
+        broker.scriptInterval(Duration.ofHours(1));
+        broker.publish(List.of(msg("a", "q", 0), msg("b", "q", 0), msg("c", "q", 0), msg("d", "q", 0)));
+        assertThat(fetch("q", 2)).extracting(Delivery::messageId).containsExactly("a", "b");
+        try (RedisClient c = TestRedis.client()) {
+            c.del(broker.keys("q").stream(3));
+        }
+        assertThat(fetch("q", 2)).extracting(Delivery::messageId).containsExactly("c", "d");
+        broker.publish(msg("e", "q", 3));
+        assertThat(fetch("q", 2)).extracting(Delivery::messageId).containsExactly("e");
+    }
+
+    @Test
+    void deliveries_held_by_a_consumer_of_an_earlier_version_are_delivered_again_at_once() {
+        broker.publish(msg("a", "q", 0));
+        try (RedisClient c = TestRedis.client()) {
+            String stream = broker.keys("q").stream(0);
+            c.xgroupCreate(stream, RedisBroker.GROUP, new StreamEntryID(), true);
+            assertThat(c.xreadGroup(RedisBroker.GROUP, "tasks", XReadGroupParams.xReadGroupParams().count(1),
+                    Map.of(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY))).hasSize(1);
+        }
+        List<Delivery> got = fetch("q", 1);
+        assertThat(got).extracting(Delivery::messageId).containsExactly("a");
+        assertThat(got.get(0).deliveryCount()).isEqualTo(2);
     }
 
     @Test
@@ -433,6 +487,15 @@ class RedisBrokerTest {
         assertThat(results.get("t2")).isEmpty();
         clock.advance(Duration.ofMinutes(6));
         assertThat(results.get("t1")).isEmpty();
+    }
+
+    @Test
+    void refuses_a_server_older_than_redis_6_2_naming_its_version() {
+        RedisBroker.Builder.checkVersion("# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n", "x");
+        RedisBroker.Builder.checkVersion("redis_version:6.2.0\n", "x");
+        assertThatThrownBy(() -> RedisBroker.Builder.checkVersion("# Server\r\nredis_version:6.0.9\r\n", "redis://h:6379"))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("redis://h:6379 is version 6.0.9").hasMessageContaining("6.2 or later");
     }
 
     @Test
