@@ -7,15 +7,14 @@ import dev.tasks.spi.Broker;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.RedisClient;
-import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.params.XPendingParams;
 import redis.clients.jedis.resps.StreamEntry;
-import redis.clients.jedis.resps.Tuple;
+import redis.clients.jedis.resps.StreamPendingEntry;
 
 /** {@link AbstractWorkerCrashTest} on a private Redis server (default key prefix). */
 class RedisWorkerCrashTest extends AbstractWorkerCrashTest {
@@ -57,22 +56,25 @@ class RedisWorkerCrashTest extends AbstractWorkerCrashTest {
         long latest = 0;
         EnvelopeCodec codec = EnvelopeCodec.json();
         try (RedisClient c = RedisClient.create(server.url())) {
-            List<Tuple> leases = c.zrangeWithScores(tag + ":leases", 0, -1);
-            for (Tuple t : leases) {
-                if (t.getScore() <= 0) {
-                    continue;
+            long now = System.currentTimeMillis();
+            for (int level = 0; level < 10; level++) {
+                for (String stream : List.of(tag + ":s:" + level, tag + ":r:" + level)) {
+                    if (c.xlen(stream) == 0) {
+                        continue;
+                    }
+                    // A delivery's lease is its pending entry, held by consumer 'l<lease ms>'.
+                    for (StreamPendingEntry p : c.xpending(stream, "tasks",
+                            XPendingParams.xPendingParams().count(100_000))) {
+                        long lease = Long.parseLong(p.getConsumerName().substring(1));
+                        latest = Math.max(latest, now - p.getIdleTime() + lease);
+                        List<StreamEntry> entries = c.xrange(stream, p.getID(), p.getID(), 1);
+                        if (entries.isEmpty()) {
+                            continue; // acked between the two reads: not held any more
+                        }
+                        Envelope e = codec.decode(entries.get(0).getFields().get("p"));
+                        keys.add(e.args().get(0).asText());
+                    }
                 }
-                latest = Math.max(latest, (long) t.getScore());
-                String member = t.getElement();
-                String level = member.substring(0, member.indexOf('-'));
-                StreamEntryID id = new StreamEntryID(member.substring(member.indexOf('-') + 1));
-                List<StreamEntry> entries = c.xrange(tag + ":s:" + level, id, id, 1);
-                if (entries.isEmpty()) {
-                    continue; // acked between the two reads: not held any more
-                }
-                Map<String, String> fields = entries.get(0).getFields();
-                Envelope e = codec.decode(fields.get("p"));
-                keys.add(e.args().get(0).asText());
             }
         }
         return new Leased(keys, latest);
