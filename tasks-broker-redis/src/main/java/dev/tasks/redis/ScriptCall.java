@@ -76,11 +76,20 @@ record ScriptCall(LuaScript script, List<String> keys, List<String> args) {
             }
             return java.util.Collections.singletonList(reply);
         }
+        return runEach(jedis, calls, p -> { });
+    }
+
+    /**
+     * Like {@link #runEach(UnifiedJedis, List)}, with more commands that {@code alongside} queues in the same
+     * pipeline after the calls (their responses are complete when this returns).
+     */
+    static List<Object> runEach(UnifiedJedis jedis, List<ScriptCall> calls, Consumer<AbstractPipeline> alongside) {
         List<Response<Object>> responses = new ArrayList<>(calls.size());
         try (AbstractPipeline p = jedis.pipelined()) {
             for (ScriptCall c : calls) {
                 responses.add(p.evalsha(c.script.sha(), c.keys, c.args));
             }
+            alongside.accept(p);
             p.sync();
         }
         List<Object> out = new ArrayList<>(calls.size());

@@ -1,5 +1,6 @@
 package dev.tasks.redis;
 
+import dev.tasks.BrokerException;
 import dev.tasks.ConfigurationException;
 import dev.tasks.tck.SettableClock;
 
@@ -487,6 +488,51 @@ class RedisBrokerTest {
         assertThat(results.get("t2")).isEmpty();
         clock.advance(Duration.ofMinutes(6));
         assertThat(results.get("t1")).isEmpty();
+    }
+
+    @Test
+    void concurrent_single_publishes_fail_only_where_their_own_command_failed() throws Exception {
+        try (RedisClient c = TestRedis.client()) {
+            c.set(broker.keys("bad").stream(0), "not a stream");
+        }
+        int threads = 16;
+        int per = 200;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger wrong = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < per; i++) {
+                        String queue = (thread + i) % 2 == 0 ? "good" : "bad";
+                        try {
+                            broker.publish(msg(thread + "-" + i, queue, 0));
+                            if (queue.equals("bad")) {
+                                wrong.incrementAndGet();
+                            }
+                        } catch (BrokerException e) {
+                            if (queue.equals("bad") && e.getMessage().contains("[bad]")) {
+                                failed.incrementAndGet();
+                            } else {
+                                wrong.incrementAndGet();
+                            }
+                        }
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : futures) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(wrong.get()).as("publishes with the wrong outcome").isZero();
+        assertThat(failed.get()).isEqualTo(threads * per / 2);
+        List<Delivery> got = fetch("good", threads * per);
+        assertThat(got).hasSize(threads * per / 2);
+        assertThat(got).extracting(Delivery::messageId).doesNotHaveDuplicates();
     }
 
     @Test
