@@ -29,6 +29,8 @@ public final class GroupCommit<R> {
         final R request;
         final int weight;
         final Thread caller;
+        /** Taken into a batch: its caller no longer tries to send, it waits for that batch. */
+        volatile boolean taken;
         volatile boolean done;
         Throwable failure; // written before done, read after
 
@@ -71,7 +73,7 @@ public final class GroupCommit<R> {
         boolean interrupted = false;
         queue.add(mine);
         while (!mine.done) {
-            if (busy.compareAndSet(false, true)) {
+            if (!mine.taken && busy.compareAndSet(false, true)) {
                 sendUntilDone(mine);
                 continue;
             }
@@ -107,6 +109,7 @@ public final class GroupCommit<R> {
                 break;
             }
             queue.poll();
+            next.taken = true;
             batch.add(next);
             weight += next.weight;
         }
