@@ -89,9 +89,10 @@ import redis.clients.jedis.resps.StreamEntry;
  *       again as a copy in its level's redelivery stream and its old entry deleted. Ack is therefore
  *       plain {@code XACK} + {@code XDEL} (so memory stays bounded), no script, coalesced across
  *       concurrent calls into one pipeline; lease extension is {@code XCLAIM ... JUSTID} per stream in one
- *       pipeline; retry, release and dead-letter are batched per queue into one script call. All of them ignore a stale receipt (one
- *       whose message was redelivered since); {@link #extendLeases} reports it lost. A lease that ran out
- *       stays acknowledgeable until the message is redelivered.</li>
+ *       pipeline; retry, release and dead-letter are batched per queue into one script call. All of them
+ *       ignore a stale receipt (one whose message was redelivered since); {@link #extendLeases} reports it
+ *       lost. A lease that ran out stays acknowledgeable (and extendable) until the message is
+ *       redelivered.</li>
  *   <li>Redelivery: a message whose lease ran out is redelivered once per expiry, its delivery count
  *       incremented. {@link #release} keeps the count (the next delivery increments it); {@link #retry}
  *       and {@link #replayDeadLetters} start a new message whose count starts again.</li>
@@ -337,7 +338,8 @@ public final class RedisBroker implements Broker {
                 fields.put("id", a.get(0));
                 fields.put("p", a.get(4));
                 fields.put("t", a.get(3));
-                added.add(p.xadd(keys(e.getKey()).stream(Integer.parseInt(a.get(1))), XAddParams.xAddParams(), fields));
+                String stream = keys(e.getKey()).stream(Integer.parseInt(a.get(1)));
+                added.add(p.xadd(stream, XAddParams.xAddParams(), fields));
             }
         }));
         RuntimeException[] failures = new RuntimeException[batch.size()];
@@ -345,23 +347,24 @@ public final class RedisBroker implements Broker {
             try {
                 added.get(i).get();
             } catch (RuntimeException e) {
-                PublishRequest r = batch.get(singles.get(i));
-                failures[singles.get(i)] = new BrokerException("Redis publish of 1 message to " + r.byQueue().keySet()
-                        + " failed on " + guard.where() + ": " + e.getMessage(), e);
+                failures[singles.get(i)] = publishFailure(batch.get(singles.get(i)), e);
             }
         }
         for (int ci = 0; ci < calls.size(); ci++) {
             if (replies.get(ci) instanceof RuntimeException e) {
                 for (int ri : calls.get(ci).requests) {
                     if (failures[ri] == null) {
-                        PublishRequest r = batch.get(ri);
-                        failures[ri] = new BrokerException("Redis publish of " + r.count() + " message(s) to "
-                                + r.byQueue().keySet() + " failed on " + guard.where() + ": " + e.getMessage(), e);
+                        failures[ri] = publishFailure(batch.get(ri), e);
                     }
                 }
             }
         }
         return java.util.Arrays.asList(failures);
+    }
+
+    private BrokerException publishFailure(PublishRequest r, RuntimeException e) {
+        return new BrokerException("Redis publish of " + r.count() + " message(s) to " + r.byQueue().keySet()
+                + " failed on " + guard.where() + ": " + e.getMessage(), e);
     }
 
     private void register(Collection<String> queues) {
@@ -414,7 +417,8 @@ public final class RedisBroker implements Broker {
             if (remainingMillis <= 0) {
                 return List.of();
             }
-            long block = Math.min(remainingMillis, round.reclaimSkipped ? RECLAIM_INTERVAL_MILLIS : MAX_BLOCK_MILLIS);
+            long block = Math.min(remainingMillis,
+                    round.reclaimSkipped ? RECLAIM_INTERVAL_MILLIS : MAX_BLOCK_MILLIS);
             for (String[] w : round.wake.values()) {
                 block = Math.min(block, untilMillis(w[0], now));
                 block = Math.min(block, untilMillis(w[1], now));
@@ -831,7 +835,8 @@ public final class RedisBroker implements Broker {
         byQueue.forEach((q, list) -> {
             QueueKeys k = keys(q);
             for (Delivery d : list) {
-                byStream.computeIfAbsent(k.streamOf(Receipt.parse(d.receipt()).member()), x -> new ArrayList<>()).add(d);
+                String stream = k.streamOf(Receipt.parse(d.receipt()).member());
+                byStream.computeIfAbsent(stream, x -> new ArrayList<>()).add(d);
             }
         });
         Map<String, Response<List<StreamEntryID>>> claimed = new LinkedHashMap<>();
@@ -1103,7 +1108,7 @@ public final class RedisBroker implements Broker {
         return keys.computeIfAbsent(queue, q -> new QueueKeys(keyPrefix, q));
     }
 
-    /** For tests: how long a queue may be read without the fetch script (default {@value #SCRIPT_INTERVAL_MILLIS} ms). */
+    /** For tests: how long a queue may be read without the fetch script (default {@value #SCRIPT_INTERVAL_MILLIS}). */
     void scriptInterval(Duration interval) {
         scriptIntervalNanos = interval.toNanos();
     }
@@ -1230,7 +1235,10 @@ public final class RedisBroker implements Broker {
             return this;
         }
 
-        /** The clock for due times, publish times and store expiry (leases are timed by the Redis server); default the UTC system clock. */
+        /**
+         * The clock for due times, publish times and store expiry (leases are timed by the Redis server);
+         * default the UTC system clock.
+         */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;

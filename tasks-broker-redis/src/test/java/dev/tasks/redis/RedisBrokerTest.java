@@ -539,7 +539,8 @@ class RedisBrokerTest {
     void refuses_a_server_older_than_redis_6_2_naming_its_version() {
         RedisBroker.Builder.checkVersion("# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n", "x");
         RedisBroker.Builder.checkVersion("redis_version:6.2.0\n", "x");
-        assertThatThrownBy(() -> RedisBroker.Builder.checkVersion("# Server\r\nredis_version:6.0.9\r\n", "redis://h:6379"))
+        String old = "# Server\r\nredis_version:6.0.9\r\n";
+        assertThatThrownBy(() -> RedisBroker.Builder.checkVersion(old, "redis://h:6379"))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("redis://h:6379 is version 6.0.9").hasMessageContaining("6.2 or later");
     }

@@ -33,8 +33,8 @@ class RedisControlTest extends ControlContractTest {
     void a_check_right_after_a_fetch_sees_every_revocation_made_before_it() {
         try (RedisBroker other = TestRedis.broker(prefix, Clock.systemUTC())) {
             RedisBroker broker = (RedisBroker) this.broker;
-            broker.publish(List.of(new OutboundMessage("a", "q", 0, null, "p"), new OutboundMessage("b", "q", 0, null, "p"),
-                    new OutboundMessage("c", "q", 0, null, "p")));
+            broker.publish(List.of(new OutboundMessage("a", "q", 0, null, "p"),
+                    new OutboundMessage("b", "q", 0, null, "p"), new OutboundMessage("c", "q", 0, null, "p")));
             other.control().revoke("a", false, Duration.ofMinutes(1));
             other.control().revoke("b", true, Duration.ofMinutes(1));
             other.control().revoke("gone", true, Duration.ofMillis(1));
