@@ -46,6 +46,8 @@ public final class GroupCommit<R> {
     private final ConcurrentLinkedQueue<Pending<R>> queue = new ConcurrentLinkedQueue<>();
     /** Held by the caller that is sending a batch. */
     private final AtomicBoolean busy = new AtomicBoolean();
+    /** How many requests the last batch carried (written by the sender). */
+    private volatile int lastBatch;
 
     /**
      * @param sender    sends one batch
@@ -119,18 +121,26 @@ public final class GroupCommit<R> {
     /**
      * Sends batches until {@code mine} went out (a weight limit may leave it queued), or returns at once if
      * it is no longer queued (it is in the batch of a sender that has handed on its role and is completing
-     * it: the caller waits for that). After a batch with {@code mine}, the sender's role passes on (the
-     * first queued caller is woken) before this caller wakes the others of that batch, so the next round
-     * trip does not wait for those wake-ups. Called holding the sender's role; returns without it.
+     * it: the caller waits for that). When the last batch carried several requests, the sender yields once
+     * before it takes the next, so that the callers it woke can join it. After a batch with {@code mine},
+     * the sender's role passes on (the first queued caller is woken) before this caller wakes the others of
+     * that batch, so the next round trip does not wait for those wake-ups. Called holding the sender's role;
+     * returns without it.
      */
     private void sendUntilDone(Pending<R> mine) {
         Thread me = Thread.currentThread();
         while (true) {
+            if (!mine.done && lastBatch > 1) {
+                // Callers just woken by the last batch are about to queue their next requests: give them the
+                // CPU once, so this batch carries them too (a lone caller never waits here).
+                Thread.yield();
+            }
             List<Pending<R>> batch = mine.done ? List.of() : takeBatch();
             if (batch.isEmpty()) {
                 handOn();
                 return;
             }
+            lastBatch = batch.size();
             List<R> requests = new ArrayList<>(batch.size());
             for (Pending<R> p : batch) {
                 requests.add(p.request);
