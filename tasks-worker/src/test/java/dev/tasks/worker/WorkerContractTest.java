@@ -389,6 +389,35 @@ public abstract class WorkerContractTest {
     // ------------------------------------------------------------------ leases and shutdown
 
     @Test
+    void a_finished_task_keeps_its_lease_while_its_acknowledgement_is_slow() {
+        java.util.concurrent.CountDownLatch letAcksThrough = new java.util.concurrent.CountDownLatch(1);
+        Broker slowAcks = new dev.tasks.spi.ForwardingBroker(broker) {
+            @Override
+            public void ack(java.util.Collection<Delivery> deliveries) {
+                try {
+                    letAcksThrough.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                super.ack(deliveries);
+            }
+        };
+        start(workerBuilder().broker(slowAcks).lease(Duration.ofSeconds(1)).heartbeatInterval(Duration.ofMillis(200)));
+        try {
+            enqueue("wt.record", "slow-ack");
+            await().atMost(TIMEOUT).until(() -> rec.count("slow-ack") == 1);
+            // Three leases go by while its ack waits: the heartbeat keeps the finished task leased, so it is
+            // not delivered (and run) again.
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                    .until(() -> rec.count("slow-ack") == 1);
+        } finally {
+            letAcksThrough.countDown();
+        }
+        awaitQueueDrained();
+        assertThat(rec.count("slow-ack")).isEqualTo(1);
+    }
+
+    @Test
     void extends_the_lease_of_a_task_that_runs_longer_than_the_lease() {
         start(workerBuilder().concurrency(2).lease(Duration.ofSeconds(1)).heartbeatInterval(Duration.ofMillis(200)));
         enqueue("wt.slow", "long", 2500L);

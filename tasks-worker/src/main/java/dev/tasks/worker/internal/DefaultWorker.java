@@ -1075,10 +1075,12 @@ public final class DefaultWorker implements Worker {
 
     private void heartbeat() {
         try {
+            // Queued, running, and finished but not yet acknowledged (an ack held up must not let the lease run
+            // out: the task would run again).
             List<Run> live = new ArrayList<>();
             for (Run r : held.values()) {
                 Run.State s = r.state();
-                if ((s == Run.State.QUEUED || s == Run.State.ACTIVE) && !r.earlyAcked) {
+                if ((s == Run.State.QUEUED || s == Run.State.ACTIVE || s == Run.State.DONE) && !r.earlyAcked) {
                     live.add(r);
                 }
             }
@@ -1105,6 +1107,10 @@ public final class DefaultWorker implements Worker {
                     r.leaseLost = true;
                     log.warn("lease lost for task {} ({}) after {}s; it may be redelivered to another worker while it"
                             + " still runs here", r.taskId(), r.taskName(), Duration.between(r.fetchedAt, now).toSeconds());
+                } else if (r.state() == Run.State.DONE && !r.leaseLost) {
+                    r.leaseLost = true;
+                    log.warn("lease lost for task {} ({}) after it finished, before its acknowledgement went through;"
+                            + " it may run again", r.taskId(), r.taskName());
                 }
             }
             for (Run r : live) {
