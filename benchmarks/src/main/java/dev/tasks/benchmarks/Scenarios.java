@@ -130,7 +130,7 @@ final class Scenarios {
         // client, a worker, fetch + ack), several times, long enough for the JIT to compile it: the figures
         // are steady-state.
         int threads = 16;
-        int per = Math.max(1, n / 10 / threads);
+        int per = Math.max(1, n / threads);
         int passes = mode.pick(1, WARMUP_PASSES, WARMUP_PASSES, WARMUP_PASSES);
         for (int pass = 0; pass < passes; pass++) {
             enqueueFromThreads(q, threads, per);
