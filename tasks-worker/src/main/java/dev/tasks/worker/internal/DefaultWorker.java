@@ -1107,10 +1107,11 @@ public final class DefaultWorker implements Worker {
                     r.leaseLost = true;
                     log.warn("lease lost for task {} ({}) after {}s; it may be redelivered to another worker while it"
                             + " still runs here", r.taskId(), r.taskName(), Duration.between(r.fetchedAt, now).toSeconds());
-                } else if (r.state() == Run.State.DONE && !r.leaseLost) {
-                    r.leaseLost = true;
-                    log.warn("lease lost for task {} ({}) after it finished, before its acknowledgement went through;"
-                            + " it may run again", r.taskId(), r.taskName());
+                } else if (r.state() == Run.State.DONE) {
+                    // Usually its ack went through while the extension was on its way (so not worth a warning);
+                    // otherwise the ack, when it comes, finds the task delivered again.
+                    log.debug("lease of finished task {} ({}) not extended: acknowledged meanwhile, or lost before"
+                            + " its acknowledgement went through", r.taskId(), r.taskName());
                 }
             }
             for (Run r : live) {
