@@ -131,13 +131,12 @@ final class Scenarios {
         // are steady-state.
         int threads = 16;
         int per = Math.max(1, n / threads);
+        int queued = threads * per;
         int passes = mode.pick(1, WARMUP_PASSES, WARMUP_PASSES, WARMUP_PASSES);
         for (int pass = 0; pass < passes; pass++) {
             enqueueFromThreads(q, threads, per);
-            int queued = threads * per;
-            int total = Math.max(queued, n);
-            sendAllInBatches(q, queued, total);
-            runWorker(List.of(q), 16, total);
+            sendAllInBatches(q, queued, queued + n);
+            runWorker(List.of(q), 16, queued + n);
         }
         prequeue(q, n / 10);
         fetchAck(q, 1, n / 10);
@@ -584,18 +583,21 @@ final class Scenarios {
     }
 
     /** CPU time of this JVM (every thread: producer, worker, driver, GC, JIT). */
+    private static double[] sorted(double[] values) {
+        double[] out = values.clone();
+        java.util.Arrays.sort(out);
+        return out;
+    }
+
     private static double median(double[] values) {
-        double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
+        return sorted(values)[values.length / 2];
     }
 
     /** {@code extra}, plus the number of runs and their range when there were several. */
     private static Map<String, String> spread(double[] values, Map<String, String> extra) {
         Map<String, String> out = new LinkedHashMap<>(extra);
         if (values.length > 1) {
-            double[] sorted = values.clone();
-            java.util.Arrays.sort(sorted);
+            double[] sorted = sorted(values);
             out.put("runs", Integer.toString(values.length));
             out.put("min", Long.toString(Math.round(sorted[0])));
             out.put("max", Long.toString(Math.round(sorted[sorted.length - 1])));

@@ -27,7 +27,7 @@ final class FastInstantSerializer extends StdSerializer<Instant> implements Cont
     private static final long MIN_SECOND = -62_167_219_200L; // 0000-01-01T00:00:00Z
     private static final long MAX_SECOND = 253_402_300_799L; // 9999-12-31T23:59:59Z
 
-    private final transient JsonSerializer<Instant> standard = InstantSerializer.INSTANCE;
+    private static final InstantSerializer STANDARD = InstantSerializer.INSTANCE;
 
     FastInstantSerializer() {
         super(Instant.class);
@@ -40,18 +40,18 @@ final class FastInstantSerializer extends StdSerializer<Instant> implements Cont
         if (format == null || format.equals(JsonFormat.Value.empty())) {
             return this;
         }
-        return standard instanceof ContextualSerializer c ? c.createContextual(prov, property) : standard;
+        return STANDARD.createContextual(prov, property);
     }
 
     @Override
     public void serialize(Instant value, JsonGenerator gen, SerializerProvider provider) throws IOException {
         if (provider.isEnabled(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)) {
-            standard.serialize(value, gen, provider);
+            STANDARD.serialize(value, gen, provider);
             return;
         }
         String text = formatCanonical(value);
         if (text == null) {
-            standard.serialize(value, gen, provider);
+            STANDARD.serialize(value, gen, provider);
         } else {
             gen.writeString(text);
         }

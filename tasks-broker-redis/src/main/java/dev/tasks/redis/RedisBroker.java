@@ -145,9 +145,9 @@ public final class RedisBroker implements Broker {
     static final long MAX_BLOCK_MILLIS = 500;
     /** How long a queue may be read without the fetch script (which moves due delayed messages). */
     static final long SCRIPT_INTERVAL_MILLIS = 50;
-    private volatile long scriptIntervalNanos = TimeUnit.MILLISECONDS.toNanos(SCRIPT_INTERVAL_MILLIS);
     /** How often the fetch script looks for leases that ran out (it scans the deliveries held). */
     static final long RECLAIM_INTERVAL_MILLIS = 50;
+    private static final long RECLAIM_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(RECLAIM_INTERVAL_MILLIS);
     /** Most messages one group-commit batch of publishes carries (a larger single call goes alone). */
     static final int GROUP_PUBLISH_MAX = 2000;
     /** Most deliveries one group-commit batch of acks carries (a larger single call goes alone). */
@@ -173,6 +173,7 @@ public final class RedisBroker implements Broker {
     private final String queuesKey;
     private final Map<String, QueueKeys> keys = new ConcurrentHashMap<>();
     private final Map<String, QueueState> states = new ConcurrentHashMap<>();
+    private volatile long scriptIntervalNanos = TimeUnit.MILLISECONDS.toNanos(SCRIPT_INTERVAL_MILLIS);
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
     private final AtomicInteger fairnessCursor = new AtomicInteger();
     private final RedisIdempotencyStore idempotency;
@@ -546,7 +547,7 @@ public final class RedisBroker implements Broker {
                     direct.put(q, share);
                     continue;
                 }
-                boolean reclaim = nanos - st.reclaimedAt >= TimeUnit.MILLISECONDS.toNanos(RECLAIM_INTERVAL_MILLIS);
+                boolean reclaim = nanos - st.reclaimedAt >= RECLAIM_INTERVAL_NANOS;
                 reclaimSkipped |= !reclaim;
                 calls.add(new ScriptCall(FETCH, keys(q).all(), List.of(Long.toString(now), Integer.toString(share),
                         GROUP, consumer, Integer.toString(MOVE_BATCH), reclaim ? "1" : "0")));
@@ -556,15 +557,16 @@ public final class RedisBroker implements Broker {
                     st.reclaimedAt = nanos;
                 }
             }
-            if (!direct.isEmpty()) {
-                left -= readDirect(j, direct, consumer, out);
-            }
-            if (calls.isEmpty()) {
-                continue;
-            }
+            // One round trip: the scripts, the plain reads, and the revocations' version.
+            Map<String, Response<List<Map.Entry<String, List<StreamEntry>>>>> reads = new LinkedHashMap<>();
             List<Response<String>> version = new ArrayList<>(1);
-            List<Object> replies = ScriptCall.runAll(j, calls, p -> version.add(p.get(control.versionKey())));
+            List<Object> replies = ScriptCall.runAll(j, calls, p -> {
+                direct.forEach((q, share) -> reads.put(q, p.xreadGroup(GROUP, consumer,
+                        XReadGroupParams.xReadGroupParams().count(share), keys(q).unread())));
+                version.add(p.get(control.versionKey()));
+            });
             control.observed(version.get(0).get());
+            left -= takeDirect(j, direct, reads, out);
             int i = 0;
             for (Map.Entry<String, Integer> e : scripted.entrySet()) {
                 String q = e.getKey();
@@ -605,23 +607,15 @@ public final class RedisBroker implements Broker {
     }
 
     /**
-     * Reads each queue's share with one {@code XREADGROUP} of all its streams, highest level first, in one
-     * pipeline. {@code COUNT} applies to each stream, so when several streams had messages the read may
-     * return more than the share: the lowest-placed ones are given back at once (to the front of their
+     * Takes what the plain reads gave: one {@code XREADGROUP} of all of a queue's streams, highest level
+     * first. {@code COUNT} applies to each stream, so when several streams had messages the read may have
+     * returned more than the share: the lowest-placed ones are given back at once (to the front of their
      * level, their delivery count unchanged) and the queue goes back to the fetch script, which reads level
      * by level. A queue that gave less than its share also goes back to the script (which tells when to
      * look again). Returns how many were taken.
      */
-    private int readDirect(UnifiedJedis j, Map<String, Integer> shares, String consumer, List<Delivery> out) {
-        Map<String, Response<List<Map.Entry<String, List<StreamEntry>>>>> responses = new LinkedHashMap<>();
-        Response<String> version;
-        try (AbstractPipeline p = j.pipelined()) {
-            shares.forEach((q, share) -> responses.put(q, p.xreadGroup(GROUP, consumer,
-                    XReadGroupParams.xReadGroupParams().count(share), keys(q).unread())));
-            version = p.get(control.versionKey());
-            p.sync();
-        }
-        control.observed(version.get());
+    private int takeDirect(UnifiedJedis j, Map<String, Integer> shares,
+            Map<String, Response<List<Map.Entry<String, List<StreamEntry>>>>> responses, List<Delivery> out) {
         int taken = 0;
         for (Map.Entry<String, Integer> e : shares.entrySet()) {
             String q = e.getKey();
@@ -656,11 +650,8 @@ public final class RedisBroker implements Broker {
             }
             st.direct = got == share && surplus.isEmpty() && reply.size() == 1;
             if (!surplus.isEmpty()) {
-                List<String> args = new ArrayList<>(surplus.size() + 2);
-                args.add(GROUP);
-                args.add("0");
-                args.addAll(surplus);
-                RELEASE.eval(j, k.all(), args);
+                ScriptCall giveBack = releaseCall(k, false, surplus);
+                giveBack.script().eval(j, giveBack.keys(), giveBack.args());
             }
             taken += got;
         }
@@ -737,8 +728,8 @@ public final class RedisBroker implements Broker {
      * Acknowledges the deliveries. Concurrent calls are coalesced (group commit): a call that finds another
      * ack in flight waits for it, then its receipts go out with those of the other waiting calls in one
      * pipeline of plain commands, per stream an {@code XACK} and an {@code XDEL} of the deliveries' entries
-     * and per queue a {@code ZREM} of their leases (every delivery is its own entry, so a stale receipt
-     * names an entry that is already gone and changes nothing). Every call returns only after its own
+     * (which ends their leases; every delivery is its own entry, so a stale receipt names an entry that is
+     * already gone and changes nothing). Every call returns only after its own
      * deliveries were acknowledged, and throws only if a command covering one of its queues failed.
      */
     @Override
@@ -817,48 +808,39 @@ public final class RedisBroker implements Broker {
         Objects.requireNonNull(deliveries, "deliveries");
         positive(lease, "lease");
         guard.ensureOpen();
+        // Receipts by stream entry id, by stream; receipts that are not this broker's are lost at once.
         Set<String> lost = new LinkedHashSet<>();
-        Map<String, List<Delivery>> byQueue = new LinkedHashMap<>();
+        Map<String, Map<String, String>> byStream = new LinkedHashMap<>();
         for (Delivery d : deliveries) {
             Objects.requireNonNull(d, "deliveries must not contain null");
-            if (Receipt.parse(d.receipt()) == null || !validQueue(d.queue())) {
+            Receipt r = Receipt.parse(d.receipt());
+            if (r == null || !validQueue(d.queue())) {
                 lost.add(d.receipt());
             } else {
-                byQueue.computeIfAbsent(d.queue(), q -> new ArrayList<>()).add(d);
+                byStream.computeIfAbsent(keys(d.queue()).streamOf(r.member()), x -> new LinkedHashMap<>())
+                        .put(r.entryId(), d.receipt());
             }
         }
-        if (byQueue.isEmpty()) {
+        if (byStream.isEmpty()) {
             return Collections.unmodifiableSet(lost);
         }
         String consumer = consumerFor(lease);
-        Map<String, List<Delivery>> byStream = new LinkedHashMap<>();
-        byQueue.forEach((q, list) -> {
-            QueueKeys k = keys(q);
-            for (Delivery d : list) {
-                String stream = k.streamOf(Receipt.parse(d.receipt()).member());
-                byStream.computeIfAbsent(stream, x -> new ArrayList<>()).add(d);
-            }
-        });
         Map<String, Response<List<StreamEntryID>>> claimed = new LinkedHashMap<>();
         guard.run("lease extension of " + deliveries.size() + " message(s)", true, j -> {
             try (AbstractPipeline p = j.pipelined()) {
-                byStream.forEach((stream, list) -> claimed.put(stream, p.xclaimJustId(stream, GROUP, consumer, 0,
-                        XClaimParams.xClaimParams(), list.stream().map(d -> new StreamEntryID(
-                                Receipt.parse(d.receipt()).entryId())).toArray(StreamEntryID[]::new))));
+                byStream.forEach((stream, receipts) -> claimed.put(stream, p.xclaimJustId(stream, GROUP, consumer, 0,
+                        XClaimParams.xClaimParams(), receipts.keySet().stream().map(StreamEntryID::new)
+                                .toArray(StreamEntryID[]::new))));
                 p.sync();
             }
             return null;
         });
-        byStream.forEach((stream, list) -> {
-            Set<String> kept = new HashSet<>();
+        byStream.forEach((stream, receipts) -> {
+            Map<String, String> notClaimed = new LinkedHashMap<>(receipts);
             for (StreamEntryID id : claimed.get(stream).get()) {
-                kept.add(id.toString());
+                notClaimed.remove(id.toString());
             }
-            for (Delivery d : list) {
-                if (!kept.contains(Receipt.parse(d.receipt()).entryId())) {
-                    lost.add(d.receipt());
-                }
-            }
+            lost.addAll(notClaimed.values());
         });
         return Collections.unmodifiableSet(lost);
     }
@@ -872,14 +854,20 @@ public final class RedisBroker implements Broker {
             return;
         }
         List<ScriptCall> calls = new ArrayList<>();
-        byQueue.forEach((q, members) -> {
-            List<String> args = new ArrayList<>(members.size() + 2);
-            args.add(GROUP);
-            args.add("1");
-            args.addAll(members);
-            calls.add(new ScriptCall(RELEASE, keys(q).all(), args));
-        });
+        byQueue.forEach((q, members) -> calls.add(releaseCall(keys(q), true, members)));
         guard.run("release of " + deliveries.size() + " message(s)", true, j -> ScriptCall.runAll(j, calls));
+    }
+
+    /**
+     * The script call that delivers these members of a queue again at once; {@code counted}: as a delivery
+     * (a release), or not (read beyond a share, never handed out).
+     */
+    private static ScriptCall releaseCall(QueueKeys k, boolean counted, List<String> members) {
+        List<String> args = new ArrayList<>(members.size() + 2);
+        args.add(GROUP);
+        args.add(counted ? "1" : "0");
+        args.addAll(members);
+        return new ScriptCall(RELEASE, k.all(), args);
     }
 
     @Override

@@ -17,11 +17,7 @@ record ScriptCall(LuaScript script, List<String> keys, List<String> args) {
      * run again. Any other error is thrown after the pipeline completed.
      */
     static List<Object> runAll(UnifiedJedis jedis, List<ScriptCall> calls) {
-        if (calls.size() == 1) {
-            ScriptCall c = calls.get(0);
-            return java.util.Collections.singletonList(c.script.eval(jedis, c.keys, c.args));
-        }
-        return runAll(jedis, calls, p -> { });
+        return throwFirstError(runEach(jedis, calls));
     }
 
     /**
@@ -29,35 +25,16 @@ record ScriptCall(LuaScript script, List<String> keys, List<String> args) {
      * pipeline after the calls (their responses are complete when this returns).
      */
     static List<Object> runAll(UnifiedJedis jedis, List<ScriptCall> calls, Consumer<AbstractPipeline> alongside) {
-        List<Response<Object>> responses = new ArrayList<>(calls.size());
-        try (AbstractPipeline p = jedis.pipelined()) {
-            for (ScriptCall c : calls) {
-                responses.add(p.evalsha(c.script.sha(), c.keys, c.args));
-            }
-            alongside.accept(p);
-            p.sync();
-        }
-        List<Object> out = new ArrayList<>(calls.size());
-        RuntimeException failure = null;
-        for (int i = 0; i < calls.size(); i++) {
-            try {
-                out.add(responses.get(i).get());
-            } catch (RuntimeException e) {
-                if (LuaScript.isNoScript(e)) {
-                    ScriptCall c = calls.get(i);
-                    out.add(c.script.eval(jedis, c.keys, c.args));
-                } else {
-                    out.add(null);
-                    if (failure == null) {
-                        failure = e;
-                    }
-                }
+        return throwFirstError(runEach(jedis, calls, alongside));
+    }
+
+    private static List<Object> throwFirstError(List<Object> replies) {
+        for (Object reply : replies) {
+            if (reply instanceof JedisDataException e) {
+                throw e;
             }
         }
-        if (failure != null) {
-            throw failure;
-        }
-        return out;
+        return replies;
     }
 
     /**

@@ -79,14 +79,11 @@ wake[2] = ''
 if reclaim then
   -- The lease that runs out first, among the first hundred deliveries each consumer holds.
   local soonest = nil
-  for _, s in ipairs(streamsWithEntries()) do
-    for _, h in ipairs(holders(s[1], group)) do
-      local lease = leaseOf(h[1])
-      for _, p in ipairs(redis.call('XPENDING', s[1], group, '-', '+', 100, h[1])) do
-        local left = lease - p[3]
-        if soonest == nil or left < soonest then
-          soonest = left
-        end
+  for _, h in ipairs(holdings(group)) do
+    for _, p in ipairs(redis.call('XPENDING', h[1], group, '-', '+', 100, h[3])) do
+      local left = h[5] - p[3]
+      if soonest == nil or left < soonest then
+        soonest = left
       end
     end
   end

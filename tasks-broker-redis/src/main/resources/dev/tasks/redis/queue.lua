@@ -95,41 +95,45 @@ local function leaseOf(consumer)
   return tonumber(string.match(consumer, '^l(%d+)$')) or 0
 end
 
--- The consumers of a stream's group that hold deliveries: a list of {name, pending count}.
-local function holders(stream, group)
+-- Who holds deliveries, highest level first: a list of {stream key, member prefix, consumer, pending
+-- count, lease ms}, one per stream and consumer with pending entries.
+local function holdings(group)
   local out = {}
-  local r = redis.pcall('XINFO', 'CONSUMERS', stream, group)
-  if type(r) ~= 'table' or r.err then
-    return out
-  end
-  for _, c in ipairs(r) do
-    local name, count = nil, 0
-    for i = 1, #c, 2 do
-      if c[i] == 'name' then
-        name = c[i + 1]
-      elseif c[i] == 'pending' then
-        count = c[i + 1]
+  for _, s in ipairs(streamsWithEntries()) do
+    local r = redis.pcall('XINFO', 'CONSUMERS', s[1], group)
+    if type(r) == 'table' and not r.err then
+      for _, c in ipairs(r) do
+        local name, count = nil, 0
+        for i = 1, #c, 2 do
+          if c[i] == 'name' then
+            name = c[i + 1]
+          elseif c[i] == 'pending' then
+            count = c[i + 1]
+          end
+        end
+        if name and count > 0 then
+          out[#out + 1] = {s[1], s[2], name, count, leaseOf(name)}
+        end
       end
-    end
-    if name and count > 0 then
-      out[#out + 1] = {name, count}
     end
   end
   return out
 end
 
+-- The entries of one holding whose lease has run out, up to limit: as XPENDING returns them.
+local function ranOut(h, group, limit)
+  return redis.call('XPENDING', h[1], group, 'IDLE', h[5], '-', '+', limit, h[3])
+end
+
 -- Members of up to `limit` deliveries whose lease has run out, highest level first.
 local function expired(group, limit)
   local out = {}
-  for _, s in ipairs(streamsWithEntries()) do
-    for _, h in ipairs(holders(s[1], group)) do
-      if #out >= limit then
-        return out
-      end
-      local r = redis.call('XPENDING', s[1], group, 'IDLE', leaseOf(h[1]), '-', '+', limit - #out, h[1])
-      for _, p in ipairs(r) do
-        out[#out + 1] = s[2] .. p[1]
-      end
+  for _, h in ipairs(holdings(group)) do
+    if #out >= limit then
+      break
+    end
+    for _, p in ipairs(ranOut(h, group, limit - #out)) do
+      out[#out + 1] = h[2] .. p[1]
     end
   end
   return out

@@ -4,10 +4,9 @@ local now, group = ARGV[1], ARGV[2]
 local total, live = 0, 0
 for _, s in ipairs(streamsWithEntries()) do
   total = total + redis.call('XLEN', s[1])
-  for _, h in ipairs(holders(s[1], group)) do
-    local ranOut = redis.call('XPENDING', s[1], group, 'IDLE', leaseOf(h[1]), '-', '+', h[2], h[1])
-    live = live + h[2] - #ranOut
-  end
+end
+for _, h in ipairs(holdings(group)) do
+  live = live + h[4] - #ranOut(h, group, h[4])
 end
 local dueDelayed = redis.call('ZCOUNT', KEYS[11], '-inf', now)
 local laterDelayed = redis.call('ZCOUNT', KEYS[11], '(' .. now, '+inf')
