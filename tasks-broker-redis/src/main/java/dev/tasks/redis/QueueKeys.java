@@ -106,6 +106,11 @@ final class QueueKeys {
         return member.substring(member.indexOf('-') + 1);
     }
 
+    /** The sorted set of delayed messages (score: due time in ms). */
+    String delayed() {
+        return all.get(LEVELS);
+    }
+
     String dead() {
         return all.get(12);
     }

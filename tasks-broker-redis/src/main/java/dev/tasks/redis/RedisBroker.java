@@ -80,7 +80,10 @@ import redis.clients.jedis.resps.StreamEntry;
  *       unchanged, and the queue returns to the script); otherwise, and at least every
  *       {@value #SCRIPT_INTERVAL_MILLIS} ms, one script call per queue reads level by level and first moves
  *       due delayed messages to their streams and (at most every {@value #RECLAIM_INTERVAL_MILLIS} ms)
- *       redelivers messages whose lease ran out. When nothing is due it blocks with {@code XREAD BLOCK}
+ *       redelivers messages whose lease ran out. A queue read without the script is asked every
+ *       {@value #DUE_CHECK_INTERVAL_MILLIS} ms, with a plain {@code ZCOUNT} in the same pipeline, whether
+ *       delayed messages came due; if so its next read is the script. When nothing is due it blocks with
+ *       {@code XREAD BLOCK}
  *       (at most {@code 500 ms} at a time, and never past the next delayed message or lease deadline) on
  *       the queues' streams, so a publish wakes it at once. The revocations' version is read in the same
  *       pipeline, so the worker's revocation check of the fetched batch needs no round trip (see
@@ -101,7 +104,10 @@ import redis.clients.jedis.resps.StreamEntry;
  *       has due messages, level 0 gets nothing from that queue, so a constant flood of high-priority
  *       tasks starves lower ones; use a separate queue for work that must progress regardless.
  *       Several queues of one fetch are served fairly: {@code max} is split between them from a rotating
- *       start and what one queue cannot use goes to the others.</li>
+ *       start and what one queue cannot use goes to the others. With more than {@value #MIN_SHARE} queues a
+ *       read serves {@code max(8, max / 8)} of them (a fetch of 64 from 100 queues reads 8 queues, 8 each,
+ *       not 64 queues one message each) and the start moves on by the queues served; a fetch woken by a
+ *       publish reads the queue that got it first.</li>
  *   <li>Entries written to a stream by something else (missing fields, not JSON) are delivered with the
  *       payload they have (empty if none), so the worker dead-letters them; they never break a fetch.</li>
  *   <li>Scripts are called by SHA ({@code EVALSHA}) and loaded again when the server answers
@@ -143,8 +149,15 @@ public final class RedisBroker implements Broker {
     static final int REPLAY_CHUNK = 1000;
     static final int PURGE_CHUNK = 5000;
     static final long MAX_BLOCK_MILLIS = 500;
-    /** How long a queue may be read without the fetch script (which moves due delayed messages). */
-    static final long SCRIPT_INTERVAL_MILLIS = 50;
+    /**
+     * How long a busy queue may be read without the fetch script (which reclaims leases that ran out, and
+     * moves due delayed messages: whether any are due is asked every {@value #DUE_CHECK_INTERVAL_MILLIS} ms
+     * with a plain {@code ZCOUNT}, and the script runs at the next read when some are).
+     */
+    static final long SCRIPT_INTERVAL_MILLIS = 1000;
+    /** How often a busy queue read without the script is asked whether delayed messages came due. */
+    static final long DUE_CHECK_INTERVAL_MILLIS = 50;
+    private static final long DUE_CHECK_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(DUE_CHECK_INTERVAL_MILLIS);
     /** How often the fetch script looks for leases that ran out (it scans the deliveries held). */
     static final long RECLAIM_INTERVAL_MILLIS = 50;
     private static final long RECLAIM_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(RECLAIM_INTERVAL_MILLIS);
@@ -402,6 +415,7 @@ public final class RedisBroker implements Broker {
         List<String> names = List.copyOf(new LinkedHashSet<>(queues));
         long start = System.nanoTime();
         long deadline = start + saturatedNanos(wait);
+        Set<String> news = Set.of();
         while (true) {
             if (Thread.currentThread().isInterrupted() || guard.isClosed()) {
                 return List.of();
@@ -410,7 +424,8 @@ public final class RedisBroker implements Broker {
                 return List.of();
             }
             long now = clock.millis();
-            Round round = guard.run("fetch from " + names, true, j -> takeRound(j, names, max, lease, now));
+            Set<String> first = news;
+            Round round = guard.run("fetch from " + names, true, j -> takeRound(j, names, first, max, lease, now));
             if (!round.deliveries.isEmpty()) {
                 return round.deliveries;
             }
@@ -428,10 +443,8 @@ public final class RedisBroker implements Broker {
             if (guard.isClosed()) {
                 return List.of();
             }
-            guard.run("waiting for messages on " + names, true, j -> {
-                awaitNews(j, names, round.wake, blockMillis);
-                return null;
-            });
+            news = guard.run("waiting for messages on " + names, true,
+                    j -> awaitNews(j, names, round.wake, blockMillis));
         }
     }
 
@@ -442,8 +455,11 @@ public final class RedisBroker implements Broker {
         return (long) Double.parseDouble(deadline) - now;
     }
 
-    /** Blocks on the queues' streams until an entry is added after the last ones seen, or the time is up. */
-    private void awaitNews(UnifiedJedis j, List<String> names, Map<String, String[]> wake, long blockMillis) {
+    /**
+     * Blocks on the queues' streams until an entry is added after the last ones seen, or the time is up;
+     * returns the queues that got one (the next pass reads them first).
+     */
+    private Set<String> awaitNews(UnifiedJedis j, List<String> names, Map<String, String[]> wake, long blockMillis) {
         List<String> watched = names;
         long block = blockMillis;
         if (cluster && names.size() > 1) {
@@ -452,18 +468,33 @@ public final class RedisBroker implements Broker {
             block = Math.min(block, 100);
         }
         Map<String, StreamEntryID> streams = new LinkedHashMap<>();
+        Map<String, String> queueOf = new HashMap<>();
         for (String q : watched) {
             String[] w = wake.get(q);
             if (w == null) {
-                return;
+                return Set.of();
             }
             QueueKeys k = keys(q);
             for (int level = 0; level < QueueKeys.LEVELS; level++) {
                 streams.put(k.stream(level), new StreamEntryID(w[2 + level]));
                 streams.put(k.redelivered(level), new StreamEntryID(w[2 + QueueKeys.LEVELS + level]));
+                queueOf.put(k.stream(level), q);
+                queueOf.put(k.redelivered(level), q);
             }
         }
-        j.xread(XReadParams.xReadParams().count(1).block((int) block), streams);
+        List<Map.Entry<String, List<StreamEntry>>> got =
+                j.xread(XReadParams.xReadParams().count(1).block((int) block), streams);
+        if (got == null || got.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> news = new LinkedHashSet<>();
+        for (Map.Entry<String, List<StreamEntry>> e : got) {
+            String q = queueOf.get(e.getKey());
+            if (q != null) {
+                news.add(q);
+            }
+        }
+        return news;
     }
 
     /**
@@ -482,11 +513,16 @@ public final class RedisBroker implements Broker {
         /** {@link System#nanoTime()} of the last fetch script, and of the last one that reclaimed leases. */
         volatile long scriptedAt;
         volatile long reclaimedAt;
+        /** {@link System#nanoTime()} of the last plain check for due delayed messages. */
+        volatile long dueCheckedAt;
+        /** That check found due delayed messages: the next read runs the script, which moves them. */
+        volatile boolean due;
 
         QueueState() {
             long longAgo = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
             scriptedAt = longAgo;
             reclaimedAt = longAgo;
+            dueCheckedAt = longAgo;
         }
     }
 
@@ -500,19 +536,40 @@ public final class RedisBroker implements Broker {
     }
 
     /**
-     * One fair pass over the queues: {@code max} is split between the queues that may still have messages
-     * (from a rotating start). A queue whose last read filled its share from one stream, and whose fetch
-     * script ran less than {@value #SCRIPT_INTERVAL_MILLIS} ms ago, is read with one plain
-     * {@code XREADGROUP} of all its streams (highest level first; the consumer's pending list is the lease);
-     * the others get the fetch script, which also moves due delayed messages and reclaims leases that ran
-     * out. What a queue could not use is offered to the others in the next pass.
+     * How many queues one read of a pass serves at least (all of them when there are fewer), and the share a
+     * queue gets when a fetch is large enough: with many queues, a fetch of 64 goes to 8 of them, 8 each,
+     * not 1 to each of 64 (a read, an {@code XACK} and an {@code XDEL} per task). The start rotates by the
+     * queues served, so over successive fetches every queue is served alike.
      */
-    private Round takeRound(UnifiedJedis j, List<String> names, int max, Duration lease, long now) {
+    static final int MIN_SHARE = 8;
+
+    /** How many queues the first read of a pass for {@code max} serves, out of {@code queues}. */
+    static int served(int queues, int max) {
+        return Math.min(queues, Math.max(MIN_SHARE, max / MIN_SHARE));
+    }
+
+    /**
+     * One fair pass over the queues: {@code max} is split between the queues that may still have messages
+     * (the queues in {@code news} first, which a blocking read saw get messages, then from a rotating start;
+     * see {@link #MIN_SHARE}). A queue whose last read filled its share from one stream, whose fetch script
+     * ran less than {@value #SCRIPT_INTERVAL_MILLIS} ms ago and which had no due delayed messages when last
+     * asked is read with one plain {@code XREADGROUP} of all its streams (highest level first; the
+     * consumer's pending list is the lease), and asked again (a {@code ZCOUNT}) when that was
+     * {@value #DUE_CHECK_INTERVAL_MILLIS} ms ago; the others get the fetch script, which also moves due
+     * delayed messages and reclaims leases that ran out. What a queue could not use is offered to the others
+     * in the next pass.
+     */
+    private Round takeRound(UnifiedJedis j, List<String> names, Set<String> news, int max, Duration lease,
+            long now) {
         int n = names.size();
-        int first = Math.floorMod(fairnessCursor.getAndIncrement(), n);
+        int first = Math.floorMod(fairnessCursor.getAndAdd(served(n, max)), n);
         List<String> order = new ArrayList<>(n);
+        order.addAll(news);
         for (int i = 0; i < n; i++) {
-            order.add(names.get((first + i) % n));
+            String q = names.get((first + i) % n);
+            if (!news.contains(q)) {
+                order.add(q);
+            }
         }
         String consumer = consumerFor(lease);
         Set<String> exhausted = new LinkedHashSet<>();
@@ -530,21 +587,27 @@ public final class RedisBroker implements Broker {
             if (candidates.isEmpty()) {
                 break;
             }
-            int base = left / candidates.size();
-            int extra = left % candidates.size();
+            int serve = served(candidates.size(), left);
+            int base = left / serve;
+            int extra = left % serve;
             long nanos = System.nanoTime();
             Map<String, Integer> direct = new LinkedHashMap<>();
+            List<String> dueChecks = new ArrayList<>();
             Map<String, Integer> scripted = new LinkedHashMap<>();
             List<ScriptCall> calls = new ArrayList<>();
-            for (int i = 0; i < candidates.size(); i++) {
+            for (int i = 0; i < serve; i++) {
                 int share = base + (i < extra ? 1 : 0);
                 if (share == 0) {
                     continue;
                 }
                 String q = candidates.get(i);
                 QueueState st = state(q);
-                if (st.direct && st.groupsReady && nanos - st.scriptedAt < scriptIntervalNanos) {
+                if (st.direct && st.groupsReady && !st.due && nanos - st.scriptedAt < scriptIntervalNanos) {
                     direct.put(q, share);
+                    if (nanos - st.dueCheckedAt >= DUE_CHECK_INTERVAL_NANOS) {
+                        dueChecks.add(q);
+                        st.dueCheckedAt = nanos;
+                    }
                     continue;
                 }
                 boolean reclaim = nanos - st.reclaimedAt >= RECLAIM_INTERVAL_NANOS;
@@ -553,19 +616,30 @@ public final class RedisBroker implements Broker {
                         GROUP, consumer, Integer.toString(MOVE_BATCH), reclaim ? "1" : "0")));
                 scripted.put(q, share);
                 st.scriptedAt = nanos;
+                st.dueCheckedAt = nanos;
+                st.due = false;
                 if (reclaim) {
                     st.reclaimedAt = nanos;
                 }
             }
-            // One round trip: the scripts, the plain reads, and the revocations' version.
+            // One round trip: the scripts, the plain reads, the checks for due delayed messages, and the
+            // revocations' version.
             Map<String, Response<List<Map.Entry<String, List<StreamEntry>>>>> reads = new LinkedHashMap<>();
+            List<Response<Long>> dueCounts = new ArrayList<>(dueChecks.size());
             List<Response<String>> version = new ArrayList<>(1);
+            String dueBy = Long.toString(now);
             List<Object> replies = ScriptCall.runAll(j, calls, p -> {
                 direct.forEach((q, share) -> reads.put(q, p.xreadGroup(GROUP, consumer,
                         XReadGroupParams.xReadGroupParams().count(share), keys(q).unread())));
+                dueChecks.forEach(q -> dueCounts.add(p.zcount(keys(q).delayed(), "-inf", dueBy)));
                 version.add(p.get(control.versionKey()));
             });
             control.observed(version.get(0).get());
+            for (int d = 0; d < dueChecks.size(); d++) {
+                if (dueCounts.get(d).get() > 0) {
+                    state(dueChecks.get(d)).due = true;
+                }
+            }
             left -= takeDirect(j, direct, reads, out);
             int i = 0;
             for (Map.Entry<String, Integer> e : scripted.entrySet()) {

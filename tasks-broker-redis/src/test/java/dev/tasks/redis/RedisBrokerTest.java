@@ -175,6 +175,27 @@ class RedisBrokerTest {
     }
 
     @Test
+    void a_busy_queue_read_without_the_script_still_gets_its_delayed_messages_when_they_come_due() {
+        broker.scriptInterval(Duration.ofHours(1));
+        List<OutboundMessage> low = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            low.add(msg("low-" + i, "q", 0));
+        }
+        broker.publish(low);
+        assertThat(fetch("q", 1)).extracting(Delivery::messageId).containsExactly("low-0");
+        broker.publish(new OutboundMessage("late", "q", 9, clock.instant().plusSeconds(10), "{}"));
+        clock.advance(Duration.ofSeconds(20));
+        // Read in one command from now on (no script for an hour), yet asked every 50 ms whether delayed
+        // messages came due: 'late' (priority 9) comes long before the 999 others run out.
+        List<String> got = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(() -> {
+            got.addAll(fetch("q", 1).stream().map(Delivery::messageId).toList());
+            return got.contains("late");
+        });
+        assertThat(got).hasSizeLessThan(999);
+    }
+
+    @Test
     void a_queue_read_in_one_command_recovers_when_one_of_its_streams_is_deleted_from_outside() {
         broker.scriptInterval(Duration.ofHours(1));
         broker.publish(List.of(msg("a", "q", 0), msg("b", "q", 0), msg("c", "q", 0), msg("d", "q", 0)));
@@ -320,6 +341,61 @@ class RedisBrokerTest {
         List<Delivery> got = broker.fetch(List.of("busy", "quiet"), 4, LEASE, Duration.ZERO);
         assertThat(got).hasSize(4);
         assertThat(got).extracting(Delivery::queue).contains("busy", "quiet");
+    }
+
+    @Test
+    void many_queues_are_read_in_shares_of_at_least_eight_and_every_queue_is_served_in_turn() {
+        List<String> queues = new ArrayList<>();
+        List<OutboundMessage> all = new ArrayList<>();
+        for (int q = 0; q < 20; q++) {
+            queues.add("q" + q);
+            for (int i = 0; i < 24; i++) {
+                all.add(msg("q" + q + "-" + i, "q" + q, 0));
+            }
+        }
+        broker.publish(all);
+        Map<String, Integer> served = new java.util.TreeMap<>();
+        for (int round = 0; round < 3; round++) {
+            List<Delivery> got = broker.fetch(queues, 64, LEASE, Duration.ZERO);
+            Map<String, Integer> perQueue = new java.util.TreeMap<>();
+            got.forEach(d -> perQueue.merge(d.queue(), 1, Integer::sum));
+            // 64 from 20 queues: 8 queues, 8 each (not 3 or 4 from every queue: a read per queue and task)
+            assertThat(perQueue).hasSize(8).allSatisfy((q, n) -> assertThat(n).isEqualTo(8));
+            perQueue.forEach((q, n) -> served.merge(q, n, Integer::sum));
+            broker.ack(got);
+        }
+        // three fetches of 8 queues from a start that moves on by 8: every queue served, none twice as often
+        assertThat(served).hasSize(20).allSatisfy((q, n) -> assertThat(n).isBetween(8, 16));
+    }
+
+    @Test
+    void a_fetch_woken_by_news_reads_the_queue_that_got_it_first() throws Exception {
+        List<String> queues = new ArrayList<>();
+        for (int q = 0; q < 100; q++) {
+            queues.add("idle-" + q);
+        }
+        long blockedBefore = blockedClients();
+        java.util.concurrent.CompletableFuture<List<Delivery>> fetch = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> broker.fetch(queues, 1, LEASE, Duration.ofSeconds(10)));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(() -> blockedClients() > blockedBefore);
+        long scriptsBefore = scriptCalls();
+        broker.publish(msg("news", "idle-57", 0));
+        assertThat(fetch.get(10, java.util.concurrent.TimeUnit.SECONDS)).extracting(Delivery::messageId)
+                .containsExactly("news");
+        // one fetch script (the queue with news), not a pass over the idle queues until it comes up
+        assertThat(scriptCalls() - scriptsBefore).isLessThanOrEqualTo(2);
+    }
+
+    private static long scriptCalls() {
+        try (RedisClient c = TestRedis.client()) {
+            for (String line : c.info("commandstats").split("\\r?\\n")) {
+                if (line.startsWith("cmdstat_evalsha:calls=")) {
+                    return Long.parseLong(line.substring("cmdstat_evalsha:calls=".length(), line.indexOf(',')));
+                }
+            }
+        }
+        return 0;
     }
 
     @Test
