@@ -82,7 +82,12 @@ import redis.clients.jedis.resps.StreamEntry;
  *       due delayed messages to their streams and (at most every {@value #RECLAIM_INTERVAL_MILLIS} ms)
  *       redelivers messages whose lease ran out. A queue read without the script is asked every
  *       {@value #DUE_CHECK_INTERVAL_MILLIS} ms, with a plain {@code ZCOUNT} in the same pipeline, whether
- *       delayed messages came due; if so its next read is the script. When nothing is due it blocks with
+ *       delayed messages came due; if so its next read is the script. A queue whose script found nothing
+ *       is passed over until that answer is {@value #SCRIPT_INTERVAL_MILLIS} ms old or names a deadline
+ *       that has been reached; meanwhile each fetch asks it, with a plain {@code XREAD} (from the last
+ *       entries the script saw) and a {@code ZCOUNT} of due delayed messages, whether anything came, at
+ *       least every {@value #DUE_CHECK_INTERVAL_MILLIS} ms and whenever the other queues cannot fill the
+ *       fetch; what came is read in the same fetch. When nothing is due it blocks with
  *       {@code XREAD BLOCK}
  *       (at most {@code 500 ms} at a time, and never past the next delayed message or lease deadline) on
  *       the queues' streams, so a publish wakes it at once. The revocations' version is read in the same
@@ -474,12 +479,8 @@ public final class RedisBroker implements Broker {
             if (w == null) {
                 return Set.of();
             }
-            QueueKeys k = keys(q);
-            for (int level = 0; level < QueueKeys.LEVELS; level++) {
-                streams.put(k.stream(level), new StreamEntryID(w[2 + level]));
-                streams.put(k.redelivered(level), new StreamEntryID(w[2 + QueueKeys.LEVELS + level]));
-                queueOf.put(k.stream(level), q);
-                queueOf.put(k.redelivered(level), q);
+            for (String stream : addAfter(streams, keys(q), w)) {
+                queueOf.put(stream, q);
             }
         }
         List<Map.Entry<String, List<StreamEntry>>> got =
@@ -495,6 +496,21 @@ public final class RedisBroker implements Broker {
             }
         }
         return news;
+    }
+
+    /**
+     * Adds each stream of a queue mapped to the last entry the fetch script saw in it (its {@code wake}
+     * answer), so that {@code XREAD} from there returns only what came since; returns the streams added.
+     */
+    private static List<String> addAfter(Map<String, StreamEntryID> streams, QueueKeys k, String[] wake) {
+        List<String> added = new ArrayList<>(2 * QueueKeys.LEVELS);
+        for (int level = 0; level < QueueKeys.LEVELS; level++) {
+            streams.put(k.stream(level), new StreamEntryID(wake[2 + level]));
+            streams.put(k.redelivered(level), new StreamEntryID(wake[2 + QueueKeys.LEVELS + level]));
+            added.add(k.stream(level));
+            added.add(k.redelivered(level));
+        }
+        return added;
     }
 
     /**
@@ -517,6 +533,16 @@ public final class RedisBroker implements Broker {
         volatile long dueCheckedAt;
         /** That check found due delayed messages: the next read runs the script, which moves them. */
         volatile boolean due;
+        /**
+         * The queue's last fetch script found nothing: its answer on when to look again (see fetch.lua), else
+         * null. Until that answer is {@value #SCRIPT_INTERVAL_MILLIS} ms old or one of its deadlines is
+         * reached, a pass asks with plain commands whether anything came since, instead of the script.
+         */
+        volatile String[] quiet;
+        /** That script looked for leases that ran out, so the answer holds the next lease deadline. */
+        volatile boolean quietReclaimed;
+        /** {@link System#nanoTime()} of the last probe of a quiet queue. */
+        volatile long probedAt;
 
         QueueState() {
             long longAgo = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
@@ -575,6 +601,26 @@ public final class RedisBroker implements Broker {
         Set<String> exhausted = new LinkedHashSet<>();
         Map<String, String[]> wake = new HashMap<>();
         boolean reclaimSkipped = false;
+        // Queues whose script just found nothing are asked with plain commands whether anything came since:
+        // at least every DUE_CHECK_INTERVAL, and whenever the other queues cannot fill the fetch.
+        List<String> probes = new ArrayList<>();
+        List<String> later = new ArrayList<>();
+        long passNanos = System.nanoTime();
+        for (String q : order) {
+            QueueState st = state(q);
+            String[] w = st.quiet;
+            if (w == null) {
+                continue;
+            }
+            if (news.contains(q) || !stillQuiet(st, w, passNanos, now)) {
+                st.quiet = null;
+                continue;
+            }
+            exhausted.add(q);
+            wake.put(q, w);
+            reclaimSkipped |= !st.quietReclaimed;
+            (passNanos - st.probedAt >= DUE_CHECK_INTERVAL_NANOS ? probes : later).add(q);
+        }
         List<Delivery> out = new ArrayList<>(Math.min(max, 256));
         int left = max;
         while (left > 0) {
@@ -584,12 +630,16 @@ public final class RedisBroker implements Broker {
                     candidates.add(q);
                 }
             }
-            if (candidates.isEmpty()) {
-                break;
+            if (candidates.isEmpty() && probes.isEmpty()) {
+                if (later.isEmpty()) {
+                    break;
+                }
+                probes.addAll(later);
+                later.clear();
             }
             int serve = served(candidates.size(), left);
-            int base = left / serve;
-            int extra = left % serve;
+            int base = serve == 0 ? 0 : left / serve;
+            int extra = serve == 0 ? 0 : left % serve;
             long nanos = System.nanoTime();
             Map<String, Integer> direct = new LinkedHashMap<>();
             List<String> dueChecks = new ArrayList<>();
@@ -622,16 +672,25 @@ public final class RedisBroker implements Broker {
                     st.reclaimedAt = nanos;
                 }
             }
-            // One round trip: the scripts, the plain reads, the checks for due delayed messages, and the
-            // revocations' version.
+            // One round trip: the scripts, the plain reads, the checks for due delayed messages, the quiet
+            // queues' probes, and the revocations' version.
             Map<String, Response<List<Map.Entry<String, List<StreamEntry>>>>> reads = new LinkedHashMap<>();
             List<Response<Long>> dueCounts = new ArrayList<>(dueChecks.size());
+            List<Response<List<Map.Entry<String, List<StreamEntry>>>>> probeNews = new ArrayList<>(probes.size());
+            List<Response<Long>> probeDue = new ArrayList<>(probes.size());
             List<Response<String>> version = new ArrayList<>(1);
             String dueBy = Long.toString(now);
             List<Object> replies = ScriptCall.runAll(j, calls, p -> {
                 direct.forEach((q, share) -> reads.put(q, p.xreadGroup(GROUP, consumer,
                         XReadGroupParams.xReadGroupParams().count(share), keys(q).unread())));
                 dueChecks.forEach(q -> dueCounts.add(p.zcount(keys(q).delayed(), "-inf", dueBy)));
+                for (String q : probes) {
+                    Map<String, StreamEntryID> after = new LinkedHashMap<>();
+                    addAfter(after, keys(q), wake.get(q));
+                    probeNews.add(p.xread(XReadParams.xReadParams().count(1), after));
+                    probeDue.add(p.zcount(keys(q).delayed(), "-inf", dueBy));
+                    state(q).probedAt = nanos;
+                }
                 version.add(p.get(control.versionKey()));
             });
             control.observed(version.get(0).get());
@@ -640,6 +699,17 @@ public final class RedisBroker implements Broker {
                     state(dueChecks.get(d)).due = true;
                 }
             }
+            for (int d = 0; d < probes.size(); d++) {
+                List<Map.Entry<String, List<StreamEntry>>> came = probeNews.get(d).get();
+                if ((came != null && !came.isEmpty()) || probeDue.get(d).get() > 0) {
+                    // Something came: the queue is read (with the script) in the next read of this pass.
+                    String q = probes.get(d);
+                    state(q).quiet = null;
+                    exhausted.remove(q);
+                    wake.remove(q);
+                }
+            }
+            probes.clear();
             left -= takeDirect(j, direct, reads, out);
             int i = 0;
             for (Map.Entry<String, Integer> e : scripted.entrySet()) {
@@ -667,6 +737,7 @@ public final class RedisBroker implements Broker {
                 if (got < share) {
                     exhausted.add(q);
                 }
+                st.quiet = null;
                 if (got == 0) {
                     List<?> w = (List<?>) reply.get(1);
                     String[] arr = new String[w.size()];
@@ -674,10 +745,24 @@ public final class RedisBroker implements Broker {
                         arr[x] = String.valueOf(w.get(x));
                     }
                     wake.put(q, arr);
+                    st.quietReclaimed = st.reclaimedAt == nanos;
+                    st.quiet = arr;
                 }
             }
         }
         return new Round(out, wake, reclaimSkipped);
+    }
+
+    /**
+     * Whether a queue whose script found nothing may still be passed over with a probe: its answer is less
+     * than {@value #SCRIPT_INTERVAL_MILLIS} ms old, leases were looked for then or within the last
+     * {@value #RECLAIM_INTERVAL_MILLIS} ms, and neither the next delayed message's due time nor the next
+     * lease deadline it named has been reached.
+     */
+    private boolean stillQuiet(QueueState st, String[] wake, long nanos, long now) {
+        return nanos - st.scriptedAt < scriptIntervalNanos
+                && (st.quietReclaimed || nanos - st.reclaimedAt < RECLAIM_INTERVAL_NANOS)
+                && untilMillis(wake[0], now) > 0 && untilMillis(wake[1], now) > 0;
     }
 
     /**

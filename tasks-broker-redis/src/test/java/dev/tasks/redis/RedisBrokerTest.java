@@ -387,6 +387,66 @@ class RedisBrokerTest {
         assertThat(scriptCalls() - scriptsBefore).isLessThanOrEqualTo(2);
     }
 
+    @Test
+    void queues_found_empty_cost_no_script_while_others_are_busy_yet_what_comes_to_them_is_fetched() {
+        broker.scriptInterval(Duration.ofHours(1));
+        List<String> queues = new ArrayList<>();
+        for (int q = 0; q < 100; q++) {
+            queues.add("idle-" + q);
+        }
+        queues.set(10, "busy-a");
+        queues.set(60, "busy-b");
+        List<OutboundMessage> busy = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            busy.add(msg("a-" + i, "busy-a", 0));
+            busy.add(msg("b-" + i, "busy-b", 0));
+        }
+        broker.publish(busy);
+        // every queue gets the fetch script once (8 queues per read, from a start that moves on)
+        for (int i = 0; i < 6; i++) {
+            assertThat(broker.fetch(queues, 64, LEASE, Duration.ZERO)).hasSize(64);
+        }
+        long scriptsBefore = scriptCalls();
+        for (int i = 0; i < 10; i++) {
+            assertThat(broker.fetch(queues, 64, LEASE, Duration.ZERO)).hasSize(64);
+        }
+        // the 98 empty queues are asked with plain commands, not with the fetch script
+        assertThat(scriptCalls() - scriptsBefore).isLessThanOrEqualTo(2);
+
+        broker.publish(msg("news", "idle-50", 0));
+        broker.publish(new OutboundMessage("due", "idle-70", 0, clock.instant().plusSeconds(10), "{}"));
+        clock.advance(Duration.ofSeconds(20));
+        List<String> got = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(() -> {
+            got.addAll(broker.fetch(queues, 64, LEASE, Duration.ZERO).stream().map(Delivery::messageId).toList());
+            return got.contains("news") && got.contains("due");
+        });
+        // found by a probe (every 50 ms) while the busy queues still filled every fetch
+        assertThat(got).hasSizeLessThan(5000);
+    }
+
+    @Test
+    void a_queue_found_empty_delivers_what_is_published_or_comes_due_at_the_next_fetch() {
+        broker.scriptInterval(Duration.ofHours(1));
+        assertThat(fetch("q", 10)).isEmpty();
+        long scriptsBefore = scriptCalls();
+        broker.publish(msg("a", "q", 0));
+        assertThat(fetch("q", 10)).extracting(Delivery::messageId).containsExactly("a");
+        for (int i = 0; i < 5; i++) {
+            assertThat(fetch("q", 10)).isEmpty();
+        }
+        broker.publish(new OutboundMessage("b", "q", 0, clock.instant().plusSeconds(10), "{}"));
+        for (int i = 0; i < 5; i++) {
+            assertThat(fetch("q", 10)).isEmpty();
+        }
+        clock.advance(Duration.ofSeconds(20));
+        assertThat(fetch("q", 10)).extracting(Delivery::messageId).containsExactly("b");
+        // Each publish was noticed by a probe and then read by the script. Of the ten empty fetches, the
+        // first ran the script (which found nothing) and at most one more did (to look for leases that ran
+        // out, at most every 50 ms), not all ten.
+        assertThat(scriptCalls() - scriptsBefore).isLessThanOrEqualTo(4);
+    }
+
     private static long scriptCalls() {
         try (RedisClient c = TestRedis.client()) {
             for (String line : c.info("commandstats").split("\\r?\\n")) {
