@@ -383,9 +383,31 @@ final class Scenarios {
         for (int i = 0; i < 100; i++) {
             queues.add("many-" + i);
         }
+        // Every one of the 100 queues busy; then only 2 of them (the 98 others empty all along).
+        spread(queues, queues.size(), n);
+        Map<String, Long> before = counters();
+        secs = runWorker(queues, 16, n);
+        Map<String, Long> after = counters();
+        report.result(broker, "process_noop_c16_100queues", n / secs, "tasks/s", target.throughputLimit(),
+                Map.of("n", Integer.toString(n)));
+        cost("process_c16_100queues", before, after, n);
+        target.drop(queues);
+
+        spread(queues, 2, n);
+        before = counters();
+        secs = runWorker(queues, 16, n);
+        after = counters();
+        report.result(broker, "process_noop_c16_100queues_2busy", n / secs, "tasks/s", target.throughputLimit(),
+                Map.of("n", Integer.toString(n)));
+        cost("process_c16_100queues_2busy", before, after, n);
+        target.drop(queues);
+    }
+
+    /** Enqueues {@code n} no-op tasks through the client, round robin over the first {@code busy} queues. */
+    private void spread(List<String> queues, int busy, int n) {
         List<Signature> batch = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            batch.add(Signature.of("bench.noop", (long) i).queue(queues.get(i % queues.size())));
+            batch.add(Signature.of("bench.noop", (long) i).queue(queues.get(i % busy)));
             if (batch.size() == 1000) {
                 tasks.sendAll(batch);
                 batch = new ArrayList<>();
@@ -394,13 +416,6 @@ final class Scenarios {
         if (!batch.isEmpty()) {
             tasks.sendAll(batch);
         }
-        Map<String, Long> before = counters();
-        secs = runWorker(queues, 16, n);
-        Map<String, Long> after = counters();
-        report.result(broker, "process_noop_c16_100queues", n / secs, "tasks/s", target.throughputLimit(),
-                Map.of("n", Integer.toString(n)));
-        cost("process_c16_100queues", before, after, n);
-        target.drop(queues);
     }
 
     /** Worker processes (separate JVMs started through the CLI): start-up, footprint, throughput. */
