@@ -120,6 +120,12 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     private final ConcurrentHashMap<String, Boolean> sameDatabase = new ConcurrentHashMap<>();
     private final ReentrantLock h2ClaimLock = new ReentrantLock();
     private final AtomicInteger rotation = new AtomicInteger();
+    /**
+     * How many queues the last claim over several queues took rows from (PostgreSQL): the next claim locks
+     * up to {@code max} divided by that many rows in each queue, not {@code max} in every queue (a fetch of
+     * 64 from 100 busy queues locked 6,400 rows to keep 64).
+     */
+    private volatile int queuesWithRows = 1;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final GroupCommit<List<Receipt>> acks = new GroupCommit<>(this::sendAcks, GROUP_ACK_MAX);
     private final String instanceId;
@@ -466,7 +472,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
                 ps.setInt(5, max);
             } else {
                 ps.setArray(4, c.createArrayOf("varchar", queues.toArray(new String[0])));
-                ps.setInt(5, max);
+                ps.setInt(5, perQueueLimit(max, queuesWithRows));
                 ps.setInt(6, max);
             }
             boolean isResult = ps.execute();
@@ -477,9 +483,24 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
                 isResult = ps.getMoreResults();
             }
             try (ResultSet rs = ps.getResultSet()) {
-                return readDeliveries(rs, token, one ? null : queues);
+                List<Delivery> got = readDeliveries(rs, token, one ? null : queues);
+                if (!one && !got.isEmpty()) {
+                    queuesWithRows = (int) got.stream().map(Delivery::queue).distinct().count();
+                }
+                return got;
             }
         }
+    }
+
+    /**
+     * The most rows one claim locks in each of several queues: {@code max} shared among the queues that had
+     * rows last time (at least one each). A queue that had none then still gets that many; when fewer
+     * queues have rows than last time, a claim may come back short once, and the next one shares among
+     * those.
+     */
+    static int perQueueLimit(int max, int queuesWithRows) {
+        int busy = Math.max(1, queuesWithRows);
+        return Math.max(1, (max + busy - 1) / busy);
     }
 
     private List<Delivery> claimH2(Connection c, List<String> queues, int max, long now, long until, long token)

@@ -55,8 +55,8 @@ final class MessageSql {
         String claimSet = "UPDATE " + m + " SET ready = FALSE, visible_at = ?, lease_token = ?, deliveries = deliveries + 1 ";
         claimOnePg = claimSet + "WHERE id = ANY(ARRAY(SELECT id FROM " + m + " WHERE ready AND queue = ? "
                 + "ORDER BY priority DESC, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED)) RETURNING" + returning;
-        // Several queues: up to max rows from each, interleaved rank by rank, so a busy queue listed first
-        // does not starve the others.
+        // Several queues: up to a per-queue limit of rows from each (max shared among the queues that had
+        // rows last time), interleaved rank by rank, so a busy queue listed first does not starve the others.
         claimManyPg = claimSet + "WHERE id = ANY(ARRAY(SELECT x.id FROM (SELECT c.id, q.ord, row_number() OVER "
                 + "(PARTITION BY q.ord ORDER BY c.priority DESC, c.run_at, c.id) AS rn "
                 + "FROM unnest(?::varchar[]) WITH ORDINALITY AS q(name, ord) CROSS JOIN LATERAL (SELECT id, priority, run_at FROM "
