@@ -121,9 +121,9 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     private final ReentrantLock h2ClaimLock = new ReentrantLock();
     private final AtomicInteger rotation = new AtomicInteger();
     /**
-     * How many queues the last claim over several queues took rows from (PostgreSQL): the next claim locks
-     * up to {@code max} divided by that many rows in each queue, not {@code max} in every queue (a fetch of
-     * 64 from 100 busy queues locked 6,400 rows to keep 64).
+     * How many queues the last claim over several queues took rows from: the next claim takes up to
+     * {@code max} divided by that many rows from each queue, not {@code max} from every queue (a fetch of 64
+     * from 100 busy queues locked 6,400 rows on PostgreSQL to keep 64). See {@link #perQueueLimit}.
      */
     private volatile int queuesWithRows = 1;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -483,24 +483,28 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
                 isResult = ps.getMoreResults();
             }
             try (ResultSet rs = ps.getResultSet()) {
-                List<Delivery> got = readDeliveries(rs, token, one ? null : queues);
-                if (!one && !got.isEmpty()) {
-                    queuesWithRows = (int) got.stream().map(Delivery::queue).distinct().count();
-                }
-                return got;
+                return noteQueuesWithRows(readDeliveries(rs, token, one ? null : queues), one);
             }
         }
     }
 
     /**
-     * The most rows one claim locks in each of several queues: {@code max} shared among the queues that had
-     * rows last time (at least one each). A queue that had none then still gets that many; when fewer
-     * queues have rows than last time, a claim may come back short once, and the next one shares among
-     * those.
+     * The most rows one claim takes (locks on PostgreSQL, reads as candidates on H2) in each of several
+     * queues: {@code max} shared among the queues that had rows last time (at least one each). A queue that
+     * had none then still gets that many; when fewer queues have rows than last time, a claim may come back
+     * short once, and the next one shares among those.
      */
     static int perQueueLimit(int max, int queuesWithRows) {
         int busy = Math.max(1, queuesWithRows);
         return Math.max(1, (max + busy - 1) / busy);
+    }
+
+    /** Remembers how many queues a claim over several queues took rows from; returns {@code got}. */
+    private List<Delivery> noteQueuesWithRows(List<Delivery> got, boolean oneQueue) {
+        if (!oneQueue && !got.isEmpty()) {
+            queuesWithRows = (int) got.stream().map(Delivery::queue).distinct().count();
+        }
+        return got;
     }
 
     private List<Delivery> claimH2(Connection c, List<String> queues, int max, long now, long until, long token)
@@ -514,10 +518,11 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
         for (int attempt = 0; attempt < 5; attempt++) {
             List<Long> picked = new ArrayList<>();
             List<List<Long>> perQueue = new ArrayList<>();
+            int limit = queues.size() == 1 ? max : perQueueLimit(max, queuesWithRows);
             try (PreparedStatement ps = c.prepareStatement(sql.candidatesH2)) {
                 for (String q : queues) {
                     ps.setString(1, q);
-                    ps.setInt(2, max);
+                    ps.setInt(2, limit);
                     List<Long> ids = new ArrayList<>();
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
@@ -549,7 +554,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
                 try (ResultSet rs = ps.executeQuery()) {
                     List<Delivery> got = readDeliveries(rs, token, queues.size() == 1 ? null : queues);
                     if (!got.isEmpty()) {
-                        return got;
+                        return noteQueuesWithRows(got, queues.size() == 1);
                     }
                 }
             }

@@ -71,6 +71,50 @@ abstract class JdbcBrokerScenarios {
     }
 
     @Test
+    void a_claim_over_many_queues_shares_its_rows_among_the_queues_that_have_some() {
+        assertThat(JdbcBroker.perQueueLimit(64, 1)).isEqualTo(64);
+        assertThat(JdbcBroker.perQueueLimit(64, 2)).isEqualTo(32);
+        assertThat(JdbcBroker.perQueueLimit(64, 64)).isEqualTo(1);
+        assertThat(JdbcBroker.perQueueLimit(64, 0)).isEqualTo(64);
+        assertThat(JdbcBroker.perQueueLimit(10, 3)).isEqualTo(4);
+        List<String> queues = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            queues.add(queue + "-" + i);
+        }
+        try (JdbcBroker broker = open(clock)) {
+            List<OutboundMessage> all = new ArrayList<>();
+            for (String q : queues) {
+                for (int i = 0; i < 3; i++) {
+                    all.add(msg(q, q + "-" + i));
+                }
+            }
+            broker.publish(all);
+            // Every queue has rows: 64 rows from 64 queues, whatever the per-queue limit.
+            for (int round = 0; round < 2; round++) {
+                List<Delivery> got = broker.fetch(queues, 64, LEASE, Duration.ZERO);
+                assertThat(got).hasSize(64);
+                assertThat(got.stream().map(Delivery::queue).distinct()).hasSize(64);
+                broker.ack(got);
+            }
+            // Now only two queues have rows: after at most one short claim, each claim takes 32 from each.
+            for (String q : queues) {
+                broker.purge(q);
+            }
+            List<OutboundMessage> two = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                two.add(msg(queues.get(10), "a-" + i));
+                two.add(msg(queues.get(60), "b-" + i));
+            }
+            broker.publish(two);
+            List<Delivery> first = broker.fetch(queues, 64, LEASE, Duration.ZERO);
+            assertThat(first).hasSizeBetween(2, 64);
+            List<Delivery> next = broker.fetch(queues, 64, LEASE, Duration.ZERO);
+            assertThat(next).hasSize(64);
+            assertThat(next.stream().filter(d -> d.queue().equals(queues.get(10)))).hasSize(32);
+        }
+    }
+
+    @Test
     void fetches_higher_priority_first_then_in_due_order() {
         broker.publish(List.of(msg(queue, "a"), new OutboundMessage("b", queue, 5, null, "{}"), msg(queue, "c")));
         assertThat(ids(broker.fetch(List.of(queue), 10, LEASE, Duration.ZERO))).containsExactly("b", "a", "c");

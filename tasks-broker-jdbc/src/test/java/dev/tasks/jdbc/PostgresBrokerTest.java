@@ -41,50 +41,6 @@ class PostgresBrokerTest extends JdbcBrokerScenarios {
     }
 
     @Test
-    void a_claim_over_many_queues_shares_its_rows_among_the_queues_that_have_some() {
-        assertThat(JdbcBroker.perQueueLimit(64, 1)).isEqualTo(64);
-        assertThat(JdbcBroker.perQueueLimit(64, 2)).isEqualTo(32);
-        assertThat(JdbcBroker.perQueueLimit(64, 64)).isEqualTo(1);
-        assertThat(JdbcBroker.perQueueLimit(64, 0)).isEqualTo(64);
-        assertThat(JdbcBroker.perQueueLimit(10, 3)).isEqualTo(4);
-        List<String> queues = new java.util.ArrayList<>();
-        for (int i = 0; i < 100; i++) {
-            queues.add(queue + "-" + i);
-        }
-        try (JdbcBroker broker = open(clock)) {
-            List<OutboundMessage> all = new java.util.ArrayList<>();
-            for (String q : queues) {
-                for (int i = 0; i < 3; i++) {
-                    all.add(msg(q, q + "-" + i));
-                }
-            }
-            broker.publish(all);
-            // Every queue has rows: 64 rows from 64 queues, however the per-queue limit stands.
-            for (int round = 0; round < 2; round++) {
-                List<Delivery> got = broker.fetch(queues, 64, LEASE, Duration.ZERO);
-                assertThat(got).hasSize(64);
-                assertThat(got.stream().map(Delivery::queue).distinct()).hasSize(64);
-                broker.ack(got);
-            }
-            // Now only two queues have rows: after at most one short claim, each claim takes 32 from each.
-            for (String q : queues) {
-                broker.purge(q);
-            }
-            List<OutboundMessage> two = new java.util.ArrayList<>();
-            for (int i = 0; i < 200; i++) {
-                two.add(msg(queues.get(10), "a-" + i));
-                two.add(msg(queues.get(60), "b-" + i));
-            }
-            broker.publish(two);
-            List<Delivery> first = broker.fetch(queues, 64, LEASE, Duration.ZERO);
-            assertThat(first).hasSizeBetween(2, 64);
-            List<Delivery> next = broker.fetch(queues, 64, LEASE, Duration.ZERO);
-            assertThat(next).hasSize(64);
-            assertThat(next.stream().filter(d -> d.queue().equals(queues.get(10)))).hasSize(32);
-        }
-    }
-
-    @Test
     void notification_wakes_a_fetch_blocked_in_another_broker_within_milliseconds() throws Exception {
         // Polling is slowed to 20 s, so only the notification can explain a prompt return.
         try (JdbcBroker consumer = JdbcBroker.builder().url(url()).clock(clock).options(options())
