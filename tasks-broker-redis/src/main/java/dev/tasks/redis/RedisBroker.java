@@ -529,8 +529,11 @@ public final class RedisBroker implements Broker {
         /** {@link System#nanoTime()} of the last fetch script, and of the last one that reclaimed leases. */
         volatile long scriptedAt;
         volatile long reclaimedAt;
-        /** {@link System#nanoTime()} of the last plain check for due delayed messages. */
-        volatile long dueCheckedAt;
+        /**
+         * {@link System#nanoTime()} of the last script or plain check of the queue (whether delayed messages
+         * came due and, for a quiet queue, whether entries came).
+         */
+        volatile long checkedAt;
         /** That check found due delayed messages: the next read runs the script, which moves them. */
         volatile boolean due;
         /**
@@ -539,16 +542,17 @@ public final class RedisBroker implements Broker {
          * reached, a pass asks with plain commands whether anything came since, instead of the script.
          */
         volatile String[] quiet;
-        /** That script looked for leases that ran out, so the answer holds the next lease deadline. */
-        volatile boolean quietReclaimed;
-        /** {@link System#nanoTime()} of the last probe of a quiet queue. */
-        volatile long probedAt;
 
         QueueState() {
             long longAgo = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
             scriptedAt = longAgo;
             reclaimedAt = longAgo;
-            dueCheckedAt = longAgo;
+            checkedAt = longAgo;
+        }
+
+        /** The last script looked for leases that ran out (so a quiet answer holds the next lease deadline). */
+        boolean reclaimedLast() {
+            return reclaimedAt == scriptedAt;
         }
     }
 
@@ -618,8 +622,8 @@ public final class RedisBroker implements Broker {
             }
             exhausted.add(q);
             wake.put(q, w);
-            reclaimSkipped |= !st.quietReclaimed;
-            (passNanos - st.probedAt >= DUE_CHECK_INTERVAL_NANOS ? probes : later).add(q);
+            reclaimSkipped |= !st.reclaimedLast();
+            (passNanos - st.checkedAt >= DUE_CHECK_INTERVAL_NANOS ? probes : later).add(q);
         }
         List<Delivery> out = new ArrayList<>(Math.min(max, 256));
         int left = max;
@@ -654,9 +658,8 @@ public final class RedisBroker implements Broker {
                 QueueState st = state(q);
                 if (st.direct && st.groupsReady && !st.due && nanos - st.scriptedAt < scriptIntervalNanos) {
                     direct.put(q, share);
-                    if (nanos - st.dueCheckedAt >= DUE_CHECK_INTERVAL_NANOS) {
+                    if (nanos - st.checkedAt >= DUE_CHECK_INTERVAL_NANOS) {
                         dueChecks.add(q);
-                        st.dueCheckedAt = nanos;
                     }
                     continue;
                 }
@@ -666,18 +669,19 @@ public final class RedisBroker implements Broker {
                         GROUP, consumer, Integer.toString(MOVE_BATCH), reclaim ? "1" : "0")));
                 scripted.put(q, share);
                 st.scriptedAt = nanos;
-                st.dueCheckedAt = nanos;
+                st.checkedAt = nanos;
                 st.due = false;
                 if (reclaim) {
                     st.reclaimedAt = nanos;
                 }
             }
-            // One round trip: the scripts, the plain reads, the checks for due delayed messages, the quiet
-            // queues' probes, and the revocations' version.
+            // A quiet queue's probe is the same check for due delayed messages, plus whether entries came.
+            dueChecks.addAll(probes);
+            // One round trip: the scripts, the plain reads, the checks (and the quiet queues' probes), and the
+            // revocations' version.
             Map<String, Response<List<Map.Entry<String, List<StreamEntry>>>>> reads = new LinkedHashMap<>();
             List<Response<Long>> dueCounts = new ArrayList<>(dueChecks.size());
             List<Response<List<Map.Entry<String, List<StreamEntry>>>>> probeNews = new ArrayList<>(probes.size());
-            List<Response<Long>> probeDue = new ArrayList<>(probes.size());
             List<Response<String>> version = new ArrayList<>(1);
             String dueBy = Long.toString(now);
             List<Object> replies = ScriptCall.runAll(j, calls, p -> {
@@ -688,22 +692,20 @@ public final class RedisBroker implements Broker {
                     Map<String, StreamEntryID> after = new LinkedHashMap<>();
                     addAfter(after, keys(q), wake.get(q));
                     probeNews.add(p.xread(XReadParams.xReadParams().count(1), after));
-                    probeDue.add(p.zcount(keys(q).delayed(), "-inf", dueBy));
-                    state(q).probedAt = nanos;
                 }
                 version.add(p.get(control.versionKey()));
             });
             control.observed(version.get(0).get());
             for (int d = 0; d < dueChecks.size(); d++) {
-                if (dueCounts.get(d).get() > 0) {
-                    state(dueChecks.get(d)).due = true;
-                }
+                QueueState st = state(dueChecks.get(d));
+                st.checkedAt = nanos;
+                st.due = dueCounts.get(d).get() > 0;
             }
             for (int d = 0; d < probes.size(); d++) {
+                String q = probes.get(d);
                 List<Map.Entry<String, List<StreamEntry>>> came = probeNews.get(d).get();
-                if ((came != null && !came.isEmpty()) || probeDue.get(d).get() > 0) {
+                if ((came != null && !came.isEmpty()) || state(q).due) {
                     // Something came: the queue is read (with the script) in the next read of this pass.
-                    String q = probes.get(d);
                     state(q).quiet = null;
                     exhausted.remove(q);
                     wake.remove(q);
@@ -745,7 +747,6 @@ public final class RedisBroker implements Broker {
                         arr[x] = String.valueOf(w.get(x));
                     }
                     wake.put(q, arr);
-                    st.quietReclaimed = st.reclaimedAt == nanos;
                     st.quiet = arr;
                 }
             }
@@ -761,7 +762,7 @@ public final class RedisBroker implements Broker {
      */
     private boolean stillQuiet(QueueState st, String[] wake, long nanos, long now) {
         return nanos - st.scriptedAt < scriptIntervalNanos
-                && (st.quietReclaimed || nanos - st.reclaimedAt < RECLAIM_INTERVAL_NANOS)
+                && (st.reclaimedLast() || nanos - st.reclaimedAt < RECLAIM_INTERVAL_NANOS)
                 && untilMillis(wake[0], now) > 0 && untilMillis(wake[1], now) > 0;
     }
 

@@ -56,6 +56,15 @@ class RedisBrokerTest {
         return new OutboundMessage(id, queue, priority, null, "{\"id\":\"" + id + "\"}");
     }
 
+    /** {@code n} messages of the default priority for {@code queue}, with ids {@code <prefix>-0} onwards. */
+    private static List<OutboundMessage> numbered(String prefix, String queue, int n) {
+        List<OutboundMessage> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(msg(prefix + "-" + i, queue, 0));
+        }
+        return out;
+    }
+
     private List<Delivery> fetch(String queue, int max) {
         return fetch(queue, max, LEASE);
     }
@@ -153,11 +162,7 @@ class RedisBrokerTest {
     @Test
     void a_queue_read_in_one_command_keeps_priorities_and_gives_back_what_it_read_beyond_its_share() {
         broker.scriptInterval(Duration.ofHours(1));
-        List<OutboundMessage> low = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            low.add(msg("low-" + i, "q", 0));
-        }
-        broker.publish(low);
+        broker.publish(numbered("low", "q", 10));
         // The script fills the share from one stream, so the next fetches read all streams in one command.
         assertThat(fetch("q", 2)).extracting(Delivery::messageId).containsExactly("low-0", "low-1");
         assertThat(fetch("q", 2)).extracting(Delivery::messageId).containsExactly("low-2", "low-3");
@@ -177,11 +182,7 @@ class RedisBrokerTest {
     @Test
     void a_busy_queue_read_without_the_script_still_gets_its_delayed_messages_when_they_come_due() {
         broker.scriptInterval(Duration.ofHours(1));
-        List<OutboundMessage> low = new ArrayList<>();
-        for (int i = 0; i < 1000; i++) {
-            low.add(msg("low-" + i, "q", 0));
-        }
-        broker.publish(low);
+        broker.publish(numbered("low", "q", 1000));
         assertThat(fetch("q", 1)).extracting(Delivery::messageId).containsExactly("low-0");
         broker.publish(new OutboundMessage("late", "q", 9, clock.instant().plusSeconds(10), "{}"));
         clock.advance(Duration.ofSeconds(20));
@@ -332,11 +333,7 @@ class RedisBrokerTest {
 
     @Test
     void serves_several_queues_fairly() {
-        List<OutboundMessage> busy = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            busy.add(msg("busy-" + i, "busy", 0));
-        }
-        broker.publish(busy);
+        broker.publish(numbered("busy", "busy", 20));
         broker.publish(msg("quiet-0", "quiet", 0));
         List<Delivery> got = broker.fetch(List.of("busy", "quiet"), 4, LEASE, Duration.ZERO);
         assertThat(got).hasSize(4);
@@ -349,9 +346,7 @@ class RedisBrokerTest {
         List<OutboundMessage> all = new ArrayList<>();
         for (int q = 0; q < 20; q++) {
             queues.add("q" + q);
-            for (int i = 0; i < 24; i++) {
-                all.add(msg("q" + q + "-" + i, "q" + q, 0));
-            }
+            all.addAll(numbered("q" + q, "q" + q, 24));
         }
         broker.publish(all);
         Map<String, Integer> served = new java.util.TreeMap<>();
@@ -396,11 +391,8 @@ class RedisBrokerTest {
         }
         queues.set(10, "busy-a");
         queues.set(60, "busy-b");
-        List<OutboundMessage> busy = new ArrayList<>();
-        for (int i = 0; i < 3000; i++) {
-            busy.add(msg("a-" + i, "busy-a", 0));
-            busy.add(msg("b-" + i, "busy-b", 0));
-        }
+        List<OutboundMessage> busy = new ArrayList<>(numbered("a", "busy-a", 3000));
+        busy.addAll(numbered("b", "busy-b", 3000));
         broker.publish(busy);
         // every queue gets the fetch script once (8 queues per read, from a start that moves on)
         for (int i = 0; i < 6; i++) {
