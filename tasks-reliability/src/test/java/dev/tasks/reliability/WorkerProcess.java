@@ -51,6 +51,17 @@ final class WorkerProcess implements AutoCloseable {
         }
     }
 
+    /** The lines of {@link #log()} at level WARN or ERROR (at most the first 40), for assertion messages. */
+    String warnings() {
+        List<String> out = new ArrayList<>();
+        for (String line : log().split("\n")) {
+            if ((line.contains(" WARN ") || line.contains(" ERROR ")) && out.size() < 40) {
+                out.add(line);
+            }
+        }
+        return out.isEmpty() ? "(none)" : String.join("\n", out);
+    }
+
     /** {@code kill -9}; waits until it is gone. */
     void kill() {
         process.destroyForcibly();

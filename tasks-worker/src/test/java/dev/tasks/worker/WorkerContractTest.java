@@ -418,6 +418,37 @@ public abstract class WorkerContractTest {
     }
 
     @Test
+    void a_finished_task_whose_acknowledgement_fails_for_a_while_runs_once_and_is_acknowledged_when_the_broker_answers() {
+        java.util.concurrent.atomic.AtomicBoolean acksFail = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger failedAcks = new java.util.concurrent.atomic.AtomicInteger();
+        Broker flakyAcks = new dev.tasks.spi.ForwardingBroker(broker) {
+            @Override
+            public void ack(java.util.Collection<Delivery> deliveries) {
+                if (acksFail.get()) {
+                    failedAcks.incrementAndGet();
+                    throw new dev.tasks.BrokerException("connection lost (test)");
+                }
+                super.ack(deliveries);
+            }
+        };
+        start(workerBuilder().broker(flakyAcks).lease(Duration.ofSeconds(1)).heartbeatInterval(Duration.ofMillis(200)));
+        try {
+            enqueue("wt.record", "failing-ack");
+            await().atMost(TIMEOUT).until(() -> rec.count("failing-ack") == 1);
+            // Three leases go by while every ack fails: the acker keeps sending it, the heartbeat keeps the
+            // finished task leased, so it is not delivered (and run) again.
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                    .until(() -> rec.count("failing-ack") == 1);
+            assertThat(failedAcks.get()).isGreaterThanOrEqualTo(3);
+        } finally {
+            acksFail.set(false);
+        }
+        awaitQueueDrained();
+        await().atMost(TIMEOUT).until(() -> counter("tasks.succeeded", "wt.record") == 1);
+        assertThat(rec.count("failing-ack")).isEqualTo(1);
+    }
+
+    @Test
     void extends_the_lease_of_a_task_that_runs_longer_than_the_lease() {
         start(workerBuilder().concurrency(2).lease(Duration.ofSeconds(1)).heartbeatInterval(Duration.ofMillis(200)));
         enqueue("wt.slow", "long", 2500L);

@@ -1,5 +1,6 @@
 package dev.tasks.worker.internal;
 
+import dev.tasks.BrokerException;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.Delivery;
 import java.util.ArrayList;
@@ -19,10 +20,19 @@ import org.slf4j.LoggerFactory;
  * the wire goes out in the next, as one {@link Broker#ack} call: the batch grows with the load, and at most
  * one ack is in flight.
  *
+ * <p>An ack that fails with a {@link BrokerException} (connection lost, lock timeout: whether it took effect is
+ * unknown) is sent again, with what finished meanwhile, after a pause that doubles from {@value #FIRST_RETRY_MILLIS}
+ * ms up to {@value #MAX_RETRY_MILLIS} ms, until it goes through: the tasks stay the worker's (its heartbeat keeps
+ * their leases) instead of running again elsewhere because of one failed round trip. Sending an ack again is
+ * safe on every broker: an ack names one delivery, and acknowledging a delivery that is gone (acknowledged, or
+ * delivered again after its lease ran out) does nothing. Once {@link #close} was called, failing acks are
+ * retried only until its timeout.
+ *
  * <p>A task's outcome is reported only from the ack's completion: {@link Done#acked()} after the broker
- * confirmed it, {@link Done#failed} with the broker's error otherwise (the task then stays leased and is
- * redelivered when its lease runs out). At most {@code limit} acks wait at once: past that, {@link #submit}
- * blocks, so a broker that stops acknowledging stops the slots too instead of letting finished tasks pile up.
+ * confirmed it, {@link Done#failed} with the error otherwise (any other exception, or a broker error still
+ * there when the acker closes; the task then stays leased and is redelivered when its lease runs out). At most
+ * {@code limit} acks wait at once: past that, {@link #submit} blocks, so a broker that stops acknowledging
+ * stops the slots too instead of letting finished tasks pile up.
  */
 final class Acker {
 
@@ -37,6 +47,8 @@ final class Acker {
 
     private static final Logger log = LoggerFactory.getLogger(Acker.class);
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final long FIRST_RETRY_MILLIS = 50;
+    static final long MAX_RETRY_MILLIS = 1000;
 
     private final Broker broker;
     private final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
@@ -45,6 +57,8 @@ final class Acker {
     private final Thread thread;
     private volatile boolean sleeping;
     private volatile boolean closing;
+    /** When failing acks stop being retried ({@link System#nanoTime}); set by {@link #close}. */
+    private volatile long giveUpAt;
 
     Acker(Broker broker, int limit, String threadName) {
         this.broker = broker;
@@ -103,6 +117,7 @@ final class Acker {
      * @return false if acks were still pending when the time was up
      */
     boolean close(long timeout, TimeUnit unit) throws InterruptedException {
+        giveUpAt = System.nanoTime() + unit.toNanos(timeout);
         closing = true;
         LockSupport.unpark(thread);
         thread.join(Math.max(1, unit.toMillis(timeout)));
@@ -111,10 +126,14 @@ final class Acker {
 
     private void loop() {
         List<Item> batch = new ArrayList<>();
-        List<Delivery> deliveries = new ArrayList<>();
+        long retryMillis = FIRST_RETRY_MILLIS;
+        int attempts = 0;
         while (true) {
-            Item next = queue.poll();
-            if (next == null) {
+            Item next;
+            while ((next = queue.poll()) != null) {
+                batch.add(next);
+            }
+            if (batch.isEmpty()) {
                 if (closing && pending.get() == 0) {
                     return;
                 }
@@ -125,28 +144,51 @@ final class Acker {
                 sleeping = false;
                 continue;
             }
-            do {
-                batch.add(next);
-                deliveries.add(next.delivery());
-                next = queue.poll();
-            } while (next != null);
-            send(batch, deliveries);
+            RuntimeException failure = send(batch);
+            attempts++;
+            if (failure instanceof BrokerException && retryable(retryMillis)) {
+                if (attempts == 1) {
+                    log.warn("acknowledging {} finished task(s) failed ({}); retrying every {} ms or less, the tasks"
+                            + " stay leased meanwhile", batch.size(), failure.getMessage(), MAX_RETRY_MILLIS);
+                }
+                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(retryMillis));
+                retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
+                continue;
+            }
+            if (failure == null && attempts > 1) {
+                log.info("acknowledged {} finished task(s) after {} attempts", batch.size(), attempts);
+            }
+            report(batch, failure);
             pending.addAndGet(-batch.size());
             room.release(batch.size());
             batch.clear();
-            deliveries.clear();
+            retryMillis = FIRST_RETRY_MILLIS;
+            attempts = 0;
         }
     }
 
-    private void send(List<Item> batch, List<Delivery> deliveries) {
-        RuntimeException failure = null;
-        try {
-            broker.ack(List.copyOf(deliveries));
-        } catch (RuntimeException e) {
-            failure = e;
-        } catch (Error e) {
-            failure = new IllegalStateException("ack failed: " + e, e);
+    /** Whether a failed ack is sent again after {@code retryMillis}: always until {@link #close}, then until its timeout. */
+    private boolean retryable(long retryMillis) {
+        return !closing || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(retryMillis) - giveUpAt < 0;
+    }
+
+    /** One ack of the batch; returns null once the broker confirmed it, else the failure. */
+    private RuntimeException send(List<Item> batch) {
+        List<Delivery> deliveries = new ArrayList<>(batch.size());
+        for (Item item : batch) {
+            deliveries.add(item.delivery());
         }
+        try {
+            broker.ack(deliveries);
+            return null;
+        } catch (RuntimeException e) {
+            return e;
+        } catch (Error e) {
+            return new IllegalStateException("ack failed: " + e, e);
+        }
+    }
+
+    private void report(List<Item> batch, RuntimeException failure) {
         for (Item item : batch) {
             try {
                 if (failure == null) {

@@ -178,38 +178,111 @@ class PlacesAndAckerTest {
     }
 
     @Test
-    void a_failed_ack_is_reported_to_every_task_in_its_batch_and_nothing_as_acked() throws Exception {
+    void an_ack_failing_with_a_broker_error_is_sent_again_with_what_finished_meanwhile_until_it_goes_through()
+            throws Exception {
         try (InMemoryBroker memory = InMemoryBroker.create()) {
-            memory.publish(List.of(new OutboundMessage("a", "q", 5, null, "{}"), new OutboundMessage("b", "q", 5, null, "{}")));
-            List<Delivery> got = memory.fetch(List.of("q"), 2, LEASE, Duration.ZERO);
-            ForwardingBroker failing = new ForwardingBroker(memory) {
+            List<Delivery> got = twoLeased(memory);
+            List<Integer> calls = new CopyOnWriteArrayList<>();
+            ForwardingBroker flaky = new ForwardingBroker(memory) {
                 @Override
                 public void ack(Collection<Delivery> deliveries) {
-                    throw new BrokerException("connection lost");
+                    calls.add(deliveries.size());
+                    if (calls.size() <= 3) {
+                        throw new BrokerException("connection lost");
+                    }
+                    super.ack(deliveries);
                 }
             };
-            Acker acker = new Acker(failing, 8, "test-acker");
+            Acker acker = new Acker(flaky, 8, "test-acker");
             acker.start();
             List<String> outcomes = new CopyOnWriteArrayList<>();
-            for (Delivery d : got) {
-                acker.submit(d, new Acker.Done() {
-                    @Override
-                    public void acked() {
-                        outcomes.add(d.messageId() + ": acked");
-                    }
-
-                    @Override
-                    public void failed(RuntimeException e) {
-                        outcomes.add(d.messageId() + ": " + e.getMessage());
-                    }
-                });
-            }
+            acker.submit(got.get(0), recording(outcomes, got.get(0)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() >= 1);
+            acker.submit(got.get(1), recording(outcomes, got.get(1)));
             await().atMost(Duration.ofSeconds(10)).until(() -> outcomes.size() == 2);
-            assertThat(outcomes).containsExactlyInAnyOrder("a: connection lost", "b: connection lost");
-            assertThat(memory.stats("q").inFlight()).as("still leased, redelivered after the lease").isEqualTo(2);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> acker.ackAndWait(got.get(0)))
-                    .isInstanceOf(BrokerException.class).hasMessage("connection lost");
+            assertThat(outcomes).containsExactlyInAnyOrder("a: acked", "b: acked");
+            assertThat(calls).hasSize(4);
+            assertThat(calls.get(0)).isEqualTo(1);
+            assertThat(calls.get(3)).as("the last attempt carried the ack submitted meanwhile").isEqualTo(2);
+            assertThat(memory.stats("q").inFlight()).isZero();
+            assertThat(acker.pending()).isZero();
             assertThat(acker.close(10, TimeUnit.SECONDS)).isTrue();
         }
+    }
+
+    @Test
+    void a_failed_ack_is_reported_to_every_task_in_its_batch_at_once_when_the_error_is_not_the_brokers()
+            throws Exception {
+        try (InMemoryBroker memory = InMemoryBroker.create()) {
+            List<Delivery> got = twoLeased(memory);
+            AtomicInteger calls = new AtomicInteger();
+            ForwardingBroker failing = acksThrowing(memory, calls, new IllegalStateException("bug"));
+            List<String> outcomes = new CopyOnWriteArrayList<>();
+            Acker acker = ackingAll(failing, got, outcomes);
+            await().atMost(Duration.ofSeconds(10)).until(() -> outcomes.size() == 2);
+            assertThat(outcomes).containsExactlyInAnyOrder("a: bug", "b: bug");
+            assertThat(calls.get()).as("not sent again").isLessThanOrEqualTo(2);
+            assertThat(memory.stats("q").inFlight()).as("still leased, redelivered after the lease").isEqualTo(2);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> acker.ackAndWait(got.get(0)))
+                    .isInstanceOf(IllegalStateException.class).hasMessage("bug");
+            assertThat(acker.close(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void a_broker_error_still_there_when_the_acker_closes_is_reported_once_its_timeout_is_up() throws Exception {
+        try (InMemoryBroker memory = InMemoryBroker.create()) {
+            List<Delivery> got = twoLeased(memory);
+            AtomicInteger calls = new AtomicInteger();
+            ForwardingBroker down = acksThrowing(memory, calls, new BrokerException("connection lost"));
+            List<String> outcomes = new CopyOnWriteArrayList<>();
+            Acker acker = ackingAll(down, got, outcomes);
+            await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() >= 3);
+            assertThat(outcomes).as("nothing reported while it retries").isEmpty();
+            assertThat(acker.close(1, TimeUnit.SECONDS)).isTrue();
+            assertThat(outcomes).containsExactlyInAnyOrder("a: connection lost", "b: connection lost");
+            assertThat(memory.stats("q").inFlight()).as("still leased, redelivered after the lease").isEqualTo(2);
+        }
+    }
+
+    /** Two messages published to queue q and leased. */
+    private static List<Delivery> twoLeased(InMemoryBroker memory) {
+        memory.publish(List.of(new OutboundMessage("a", "q", 5, null, "{}"), new OutboundMessage("b", "q", 5, null, "{}")));
+        return memory.fetch(List.of("q"), 2, LEASE, Duration.ZERO);
+    }
+
+    /** The broker, but every ack is counted and throws {@code error}. */
+    private static ForwardingBroker acksThrowing(InMemoryBroker memory, AtomicInteger calls, RuntimeException error) {
+        return new ForwardingBroker(memory) {
+            @Override
+            public void ack(Collection<Delivery> deliveries) {
+                calls.incrementAndGet();
+                throw error;
+            }
+        };
+    }
+
+    /** A started acker on {@code broker} with every delivery submitted, its outcome recorded in {@code outcomes}. */
+    private static Acker ackingAll(ForwardingBroker broker, List<Delivery> deliveries, List<String> outcomes) {
+        Acker acker = new Acker(broker, 8, "test-acker");
+        acker.start();
+        for (Delivery d : deliveries) {
+            acker.submit(d, recording(outcomes, d));
+        }
+        return acker;
+    }
+
+    private static Acker.Done recording(List<String> outcomes, Delivery d) {
+        return new Acker.Done() {
+            @Override
+            public void acked() {
+                outcomes.add(d.messageId() + ": acked");
+            }
+
+            @Override
+            public void failed(RuntimeException e) {
+                outcomes.add(d.messageId() + ": " + e.getMessage());
+            }
+        };
     }
 }
