@@ -13,6 +13,7 @@ import dev.tasks.spi.Delivery;
 import dev.tasks.spi.OutboundMessage;
 import dev.tasks.spi.QueueStats;
 import dev.tasks.worker.Worker;
+import dev.tasks.worker.internal.VirtualThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -131,10 +132,13 @@ final class Scenarios {
         // are steady-state.
         int threads = 16;
         int per = Math.max(1, n / threads);
-        int queued = threads * per;
+        int queued = threads * per * (VirtualThreads.available() ? 2 : 1);
         int passes = mode.pick(1, WARMUP_PASSES, WARMUP_PASSES, WARMUP_PASSES);
         for (int pass = 0; pass < passes; pass++) {
-            enqueueFromThreads(q, threads, per);
+            enqueueFromThreads(q, threads, per, false);
+            if (VirtualThreads.available()) {
+                enqueueFromThreads(q, threads, per, true);
+            }
             sendAllInBatches(q, queued, queued + n);
             runWorker(List.of(q), 16, queued + n);
         }
@@ -160,21 +164,25 @@ final class Scenarios {
         cost("enqueue_single", before, after, n1);
         target.drop(List.of(q1));
 
-        // Single enqueues, 16 threads: the median of several runs.
+        // Single enqueues, 16 threads: the median of several runs. On Java 21+ also from 16 virtual threads,
+        // whose waits for the group's round trip cost no kernel thread switch.
         String q16 = "enq-t16";
         int threads = 16;
         int per = pick(50, 1_250, 6_250, 6_250);
-        double[] rates = new double[runs()];
-        for (int r = 0; r < rates.length; r++) {
-            before = counters();
-            rates[r] = threads * per / enqueueFromThreads(q16, threads, per);
-            after = counters();
-            expectQueued(q16, threads * per);
-            target.drop(List.of(q16));
+        for (boolean virtual : VirtualThreads.available() ? new boolean[] {false, true} : new boolean[] {false}) {
+            String metric = virtual ? "enqueue_single_t16_virtual" : "enqueue_single_t16";
+            double[] rates = new double[runs()];
+            for (int r = 0; r < rates.length; r++) {
+                before = counters();
+                rates[r] = threads * per / enqueueFromThreads(q16, threads, per, virtual);
+                after = counters();
+                expectQueued(q16, threads * per);
+                target.drop(List.of(q16));
+            }
+            report.result(broker, metric, median(rates), "tasks/s", limit,
+                    spread(rates, Map.of("n", Integer.toString(threads * per))));
+            cost(metric, before, after, (long) threads * per);
         }
-        report.result(broker, "enqueue_single_t16", median(rates), "tasks/s", limit,
-                spread(rates, Map.of("n", Integer.toString(threads * per))));
-        cost("enqueue_single_t16", before, after, (long) threads * per);
 
         // Batches through the client (encode + validate + publish), 1000 per call.
         String qb = "enq-batch";
@@ -486,11 +494,11 @@ final class Scenarios {
     // ---------------------------------------------------------------- helpers
 
     /**
-     * Enqueues {@code per} no-op tasks one at a time from each of {@code threads} threads, all starting at
-     * once; returns the seconds from the start until the last returned.
+     * Enqueues {@code per} no-op tasks one at a time from each of {@code threads} threads (virtual ones if
+     * {@code virtual}), all starting at once; returns the seconds from the start until the last returned.
      */
-    private double enqueueFromThreads(String q, int threads, int per) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
+    private double enqueueFromThreads(String q, int threads, int per, boolean virtual) throws Exception {
+        ExecutorService pool = virtual ? VirtualThreads.newExecutor() : Executors.newFixedThreadPool(threads);
         try {
             CountDownLatch go = new CountDownLatch(1);
             List<Future<?>> futures = new ArrayList<>();

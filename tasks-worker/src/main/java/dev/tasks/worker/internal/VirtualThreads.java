@@ -26,7 +26,7 @@ public final class VirtualThreads {
      *
      * @throws ConfigurationException on a JVM without virtual threads
      */
-    static ExecutorService newExecutor() {
+    public static ExecutorService newExecutor() {
         if (FACTORY == null) {
             throw new ConfigurationException("virtual threads need Java 21 or later; this is Java "
                     + Runtime.version().feature());
