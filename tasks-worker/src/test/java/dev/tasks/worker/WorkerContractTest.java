@@ -449,6 +449,29 @@ public abstract class WorkerContractTest {
     }
 
     @Test
+    void a_failed_lease_heartbeat_is_retried_soon_so_a_long_task_keeps_its_lease_and_runs_once() {
+        java.util.concurrent.atomic.AtomicInteger toFail = new java.util.concurrent.atomic.AtomicInteger(3);
+        Broker flakyExtensions = new dev.tasks.spi.ForwardingBroker(broker) {
+            @Override
+            public java.util.Set<String> extendLeases(java.util.Collection<Delivery> deliveries, Duration lease) {
+                if (toFail.getAndDecrement() > 0) {
+                    throw new dev.tasks.BrokerException("connection lost (test)");
+                }
+                return super.extendLeases(deliveries, lease);
+            }
+        };
+        // Three failed beats in a row at the regular pace (0.6, 1.2, 1.8 s) would let the 2 s lease run out;
+        // retried after 0.1, 0.2 and 0.4 s, the lease is extended at ~1.3 s.
+        start(workerBuilder().broker(flakyExtensions).concurrency(2).lease(Duration.ofSeconds(2))
+                .heartbeatInterval(Duration.ofMillis(600)));
+        enqueue("wt.slow", "flaky-beat", 3000L);
+        await().atMost(TIMEOUT).until(() -> rec.count("flaky-beat") == 1);
+        awaitQueueDrained();
+        assertThat(toFail.get()).isNegative();
+        assertThat(rec.events()).containsExactly("flaky-beat:started", "flaky-beat:finished");
+    }
+
+    @Test
     void extends_the_lease_of_a_task_that_runs_longer_than_the_lease() {
         start(workerBuilder().concurrency(2).lease(Duration.ofSeconds(1)).heartbeatInterval(Duration.ofMillis(200)));
         enqueue("wt.slow", "long", 2500L);

@@ -35,11 +35,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -84,6 +86,11 @@ public final class DefaultWorker implements Worker {
 
     private final Places places;
     private final Acker acker;
+    static final long FIRST_HEARTBEAT_RETRY_MILLIS = 100;
+    /** Held while a heartbeat runs (the regular one or a retry). */
+    private final AtomicBoolean beating = new AtomicBoolean();
+    /** The pause before the next retry of a failed heartbeat (housekeeping threads only). */
+    private volatile long heartbeatRetryMillis = FIRST_HEARTBEAT_RETRY_MILLIS;
     private final LinkedBlockingQueue<Run> buffer = new LinkedBlockingQueue<>();
     private final Map<String, Run> held = new ConcurrentHashMap<>();
     private final Set<Slot> slots = ConcurrentHashMap.newKeySet();
@@ -1073,7 +1080,24 @@ public final class DefaultWorker implements Worker {
 
     // ---------------------------------------------------------------- housekeeping
 
+    /**
+     * Extends the leases of the tasks this worker holds; runs every heartbeat interval, and sooner after a
+     * failure: a broker error is retried after {@value #FIRST_HEARTBEAT_RETRY_MILLIS} ms, then twice as late
+     * each time, while that is sooner than the next regular beat (two failed beats in a row would otherwise
+     * leave a lease only a third of its length). One beat at a time: a retry that finds a beat running skips.
+     */
     private void heartbeat() {
+        if (!beating.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            beat();
+        } finally {
+            beating.set(false);
+        }
+    }
+
+    private void beat() {
         try {
             // Queued, running, and finished but not yet acknowledged (an ack held up must not let the lease run
             // out: the task would run again).
@@ -1092,6 +1116,7 @@ public final class DefaultWorker implements Worker {
                 deliveries.add(r.delivery);
             }
             Set<String> lost = broker.extendLeases(deliveries, config.lease());
+            heartbeatRetryMillis = FIRST_HEARTBEAT_RETRY_MILLIS;
             Instant now = clock.instant();
             for (Run r : live) {
                 if (!lost.contains(r.delivery.receipt())) {
@@ -1122,7 +1147,23 @@ public final class DefaultWorker implements Worker {
                 }
             }
         } catch (Throwable t) {
-            log.warn("lease heartbeat failed ({}); retrying in {}", t.toString(), config.heartbeatInterval(), t);
+            long retry = heartbeatRetryMillis;
+            boolean firstInARow = retry == FIRST_HEARTBEAT_RETRY_MILLIS;
+            Duration next = config.heartbeatInterval();
+            if (retry < next.toMillis()) {
+                try {
+                    housekeeping.schedule(this::heartbeat, retry, TimeUnit.MILLISECONDS);
+                    next = Duration.ofMillis(retry);
+                    heartbeatRetryMillis = retry * 2;
+                } catch (RejectedExecutionException stopping) {
+                    // The worker stops: no more beats.
+                }
+            }
+            if (firstInARow) {
+                log.warn("lease heartbeat failed ({}); retrying in {}", t.toString(), next, t);
+            } else {
+                log.warn("lease heartbeat failed again ({}); retrying in {}", t.toString(), next);
+            }
         }
     }
 
