@@ -68,6 +68,8 @@ public final class DefaultWorker implements Worker {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
     private static final Duration MAX_ERROR_BACKOFF = Duration.ofSeconds(5);
     private static final long SLOT_POLL_MILLIS = 100;
+    /** The first pause before a failed lease heartbeat is tried again (doubling while sooner than the next beat). */
+    static final long FIRST_HEARTBEAT_RETRY_MILLIS = 100;
 
     private final WorkerConfig config;
     private final Broker broker;
@@ -86,7 +88,6 @@ public final class DefaultWorker implements Worker {
 
     private final Places places;
     private final Acker acker;
-    static final long FIRST_HEARTBEAT_RETRY_MILLIS = 100;
     /** Held while a heartbeat runs (the regular one or a retry). */
     private final AtomicBoolean beating = new AtomicBoolean();
     /** The pause before the next retry of a failed heartbeat (housekeeping threads only). */
@@ -1082,9 +1083,9 @@ public final class DefaultWorker implements Worker {
 
     /**
      * Extends the leases of the tasks this worker holds; runs every heartbeat interval, and sooner after a
-     * failure: a broker error is retried after {@value #FIRST_HEARTBEAT_RETRY_MILLIS} ms, then twice as late
-     * each time, while that is sooner than the next regular beat (two failed beats in a row would otherwise
-     * leave a lease only a third of its length). One beat at a time: a retry that finds a beat running skips.
+     * failure: a failed beat is tried again after {@value #FIRST_HEARTBEAT_RETRY_MILLIS} ms, then twice as late
+     * each time, while that is sooner than the next regular beat (at a third of the lease, two failed beats in
+     * a row would otherwise leave no margin). One beat at a time: a retry that finds a beat running skips.
      */
     private void heartbeat() {
         if (!beating.compareAndSet(false, true)) {
