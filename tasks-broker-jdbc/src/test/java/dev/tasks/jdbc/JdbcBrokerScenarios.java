@@ -115,6 +115,65 @@ abstract class JdbcBrokerScenarios {
     }
 
     @Test
+    void concurrent_single_publishes_each_land_once_and_one_that_cannot_be_inserted_fails_alone() throws Exception {
+        int threads = 16;
+        int per = 150;
+        // Every 25th call of thread 0 carries an id too long for its column: its group's statement fails, and
+        // only that call may fail with it.
+        String tooLong = "x".repeat(300);
+        Set<String> failedGood = ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger badFailed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger badAccepted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    go.await();
+                    for (int i = 0; i < per; i++) {
+                        String id = "m-" + thread + "-" + i;
+                        try {
+                            broker.publish(msg(queue, id));
+                        } catch (RuntimeException e) {
+                            failedGood.add(id + ": " + e.getMessage());
+                        }
+                        if (thread == 0 && i % 25 == 0) {
+                            try {
+                                broker.publish(msg(queue, tooLong + i));
+                                badAccepted.incrementAndGet();
+                            } catch (dev.tasks.BrokerException e) {
+                                badFailed.incrementAndGet();
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(2, java.util.concurrent.TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(failedGood).isEmpty();
+        assertThat(badAccepted).hasValue(0);
+        assertThat(badFailed).hasValue(per / 25);
+        assertThat(broker.stats(queue).ready()).isEqualTo((long) threads * per);
+        Set<String> fetched = new java.util.HashSet<>();
+        List<Delivery> got;
+        while (!(got = broker.fetch(List.of(queue), 500, LEASE, Duration.ZERO)).isEmpty()) {
+            for (Delivery d : got) {
+                assertThat(fetched.add(d.messageId())).as("fetched once: %s", d.messageId()).isTrue();
+            }
+            broker.ack(got);
+        }
+        assertThat(fetched).hasSize(threads * per);
+    }
+
+    @Test
     void fetches_higher_priority_first_then_in_due_order() {
         broker.publish(List.of(msg(queue, "a"), new OutboundMessage("b", queue, 5, null, "{}"), msg(queue, "c")));
         assertThat(ids(broker.fetch(List.of(queue), 10, LEASE, Duration.ZERO))).containsExactly("b", "a", "c");
