@@ -19,6 +19,8 @@ import java.util.UUID;
 /** A SQL broker (PostgreSQL or H2) on tables with a fresh prefix per run, dropped at the end. */
 final class JdbcTarget implements Target {
     private static final long STATS_FLUSH_MILLIS = 1_100;
+    /** Snapshots taken so far (each takes a transaction id). */
+    private long snapshots;
     private final String name;
     private final String url;
     private final String prefix = "bench_" + UUID.randomUUID().toString().substring(0, 8) + "_";
@@ -57,11 +59,12 @@ final class JdbcTarget implements Target {
     }
 
     /**
-     * PostgreSQL's own counters for the database: {@code transactions} (committed and rolled back; the broker
-     * runs each statement in a transaction of its own, except grouped work), {@code rows_written}
-     * (inserted, updated, deleted), {@code wal_syncs} (WAL flushes to disk) and {@code server_cpu_micros}
-     * (every {@code postgres} process on this machine). Backends report their statistics about once a second
-     * when idle, so a snapshot first waits that long.
+     * PostgreSQL's own counters for the database: {@code transactions} (write transactions: the transaction ids
+     * assigned, read at once, less the one this snapshot takes), {@code wal_bytes} (WAL written, from the
+     * current WAL position), {@code rows_written} (inserted, updated, deleted), {@code wal_syncs} (WAL flushes
+     * to disk) and {@code server_cpu_micros} (every {@code postgres} process on this machine). The last two
+     * statistics come from the backends' reports, sent about once a second when idle but up to ten seconds
+     * late after a burst, so a snapshot first waits a second and they may still lag on short runs.
      */
     @Override
     public Optional<ServerCounters> counters() {
@@ -79,11 +82,14 @@ final class JdbcTarget implements Target {
         }
         Map<String, Long> out = new java.util.LinkedHashMap<>();
         try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT xact_commit + xact_rollback, tup_inserted + tup_updated"
-                    + " + tup_deleted FROM pg_stat_database WHERE datname = current_database()")) {
+            try (ResultSet rs = st.executeQuery("SELECT txid_current(), pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint,"
+                    + " (SELECT tup_inserted + tup_updated + tup_deleted FROM pg_stat_database"
+                    + " WHERE datname = current_database())")) {
                 rs.next();
-                out.put("transactions", rs.getLong(1));
-                out.put("rows_written", rs.getLong(2));
+                // txid_current() assigns this snapshot an id of its own: the next snapshot's count includes it.
+                out.put("transactions", rs.getLong(1) - snapshots++);
+                out.put("wal_bytes", rs.getLong(2));
+                out.put("rows_written", rs.getLong(3));
             }
             try (ResultSet rs = st.executeQuery("SELECT wal_sync FROM pg_stat_wal")) {
                 if (rs.next()) {

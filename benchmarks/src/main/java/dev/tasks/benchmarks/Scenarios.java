@@ -651,7 +651,8 @@ final class Scenarios {
         }
         if (d.containsKey("transactions")) {
             report.result(broker, what + "_transactions_per_task", (double) d.get("transactions") / n, "transactions/task",
-                    Limits.ONE_TRANSACTION, Map.of("rows_written_per_task", Report.fmt((double) d.get("rows_written") / n),
+                    Limits.ONE_TRANSACTION, Map.of("wal_bytes_per_task", Report.fmt((double) d.getOrDefault("wal_bytes", 0L) / n),
+                            "rows_written_per_task", Report.fmt((double) d.get("rows_written") / n),
                             "wal_syncs_per_task", Report.fmt((double) d.getOrDefault("wal_syncs", 0L) / n)));
         }
         report.result(broker, what + "_jvm_cpu_per_task", d.getOrDefault("jvm_cpu_nanos", 0L) / 1000.0 / n, "us/task",
