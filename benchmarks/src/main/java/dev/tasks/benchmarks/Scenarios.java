@@ -358,7 +358,8 @@ final class Scenarios {
         // The same number of rounds for every broker (not a tenth for SQL): a few hundred tasks are mostly
         // JIT warm-up and statistics noise. A short unmeasured warm-up at each depth comes first.
         int rounds = mode.pick(20, 200, 500, 500);
-        int work = pick(500, 5_000, 5_000, 5_000);
+        // Enough tasks that the worker's start (its first fetches, the JIT of a new worker) is a small part of the time.
+        int work = pick(500, 20_000, 50_000, 50_000);
         for (int depth : new int[] {shallow, deep}) {
             String q = "depth-" + depth;
             String label = depth >= 1_000_000 ? (depth / 1_000_000) + "m" : (depth / 1000) + "k";
