@@ -132,12 +132,12 @@ final class Scenarios {
         // are steady-state.
         int threads = 16;
         int per = Math.max(1, n / threads);
-        int queued = threads * per * (VirtualThreads.available() ? 2 : 1);
+        boolean[] kinds = threadKinds();
+        int queued = threads * per * kinds.length;
         int passes = mode.pick(1, WARMUP_PASSES, WARMUP_PASSES, WARMUP_PASSES);
         for (int pass = 0; pass < passes; pass++) {
-            enqueueFromThreads(q, threads, per, false);
-            if (VirtualThreads.available()) {
-                enqueueFromThreads(q, threads, per, true);
+            for (boolean virtual : kinds) {
+                enqueueFromThreads(q, threads, per, virtual);
             }
             sendAllInBatches(q, queued, queued + n);
             runWorker(List.of(q), 16, queued + n);
@@ -169,7 +169,7 @@ final class Scenarios {
         String q16 = "enq-t16";
         int threads = 16;
         int per = pick(50, 1_250, 6_250, 6_250);
-        for (boolean virtual : VirtualThreads.available() ? new boolean[] {false, true} : new boolean[] {false}) {
+        for (boolean virtual : threadKinds()) {
             String metric = virtual ? "enqueue_single_t16_virtual" : "enqueue_single_t16";
             double[] rates = new double[runs()];
             for (int r = 0; r < rates.length; r++) {
@@ -393,23 +393,17 @@ final class Scenarios {
             queues.add("many-" + i);
         }
         // Every one of the 100 queues busy; then only 2 of them (the 98 others empty all along).
-        spread(queues, queues.size(), n);
-        Map<String, Long> before = counters();
-        secs = runWorker(queues, 16, n);
-        Map<String, Long> after = counters();
-        report.result(broker, "process_noop_c16_100queues", n / secs, "tasks/s", target.throughputLimit(),
-                Map.of("n", Integer.toString(n)));
-        cost("process_c16_100queues", before, after, n);
-        target.drop(queues);
-
-        spread(queues, 2, n);
-        before = counters();
-        secs = runWorker(queues, 16, n);
-        after = counters();
-        report.result(broker, "process_noop_c16_100queues_2busy", n / secs, "tasks/s", target.throughputLimit(),
-                Map.of("n", Integer.toString(n)));
-        cost("process_c16_100queues_2busy", before, after, n);
-        target.drop(queues);
+        for (int busy : new int[] {queues.size(), 2}) {
+            String suffix = busy == queues.size() ? "" : "_" + busy + "busy";
+            spread(queues, busy, n);
+            Map<String, Long> before = counters();
+            secs = runWorker(queues, 16, n);
+            Map<String, Long> after = counters();
+            report.result(broker, "process_noop_c16_100queues" + suffix, n / secs, "tasks/s", target.throughputLimit(),
+                    Map.of("n", Integer.toString(n)));
+            cost("process_c16_100queues" + suffix, before, after, n);
+            target.drop(queues);
+        }
     }
 
     /** Enqueues {@code n} no-op tasks through the client, round robin over the first {@code busy} queues. */
@@ -493,6 +487,11 @@ final class Scenarios {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** The kinds of caller threads measured: platform threads (false), and virtual ones (true) on Java 21+. */
+    private static boolean[] threadKinds() {
+        return VirtualThreads.available() ? new boolean[] {false, true} : new boolean[] {false};
+    }
 
     /**
      * Enqueues {@code per} no-op tasks one at a time from each of {@code threads} threads (virtual ones if

@@ -5,6 +5,7 @@ import dev.tasks.tck.SettableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tasks.BrokerException;
 import dev.tasks.spi.DeadLetter;
 import dev.tasks.spi.Delivery;
 import dev.tasks.spi.IdempotencyStore;
@@ -18,11 +19,13 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -122,12 +125,12 @@ abstract class JdbcBrokerScenarios {
         // only that call may fail with it.
         String tooLong = "x".repeat(300);
         Set<String> failedGood = ConcurrentHashMap.newKeySet();
-        java.util.concurrent.atomic.AtomicInteger badFailed = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicInteger badAccepted = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        AtomicInteger badFailed = new AtomicInteger();
+        AtomicInteger badAccepted = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> done = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int thread = t;
                 done.add(pool.submit(() -> {
@@ -143,7 +146,7 @@ abstract class JdbcBrokerScenarios {
                             try {
                                 broker.publish(msg(queue, tooLong + i));
                                 badAccepted.incrementAndGet();
-                            } catch (dev.tasks.BrokerException e) {
+                            } catch (BrokerException e) {
                                 badFailed.incrementAndGet();
                             }
                         }
@@ -152,8 +155,8 @@ abstract class JdbcBrokerScenarios {
                 }));
             }
             go.countDown();
-            for (java.util.concurrent.Future<?> f : done) {
-                f.get(2, java.util.concurrent.TimeUnit.MINUTES);
+            for (Future<?> f : done) {
+                f.get(2, TimeUnit.MINUTES);
             }
         } finally {
             pool.shutdownNow();
@@ -162,7 +165,7 @@ abstract class JdbcBrokerScenarios {
         assertThat(badAccepted).hasValue(0);
         assertThat(badFailed).hasValue(per / 25);
         assertThat(broker.stats(queue).ready()).isEqualTo((long) threads * per);
-        Set<String> fetched = new java.util.HashSet<>();
+        Set<String> fetched = new HashSet<>();
         List<Delivery> got;
         while (!(got = broker.fetch(List.of(queue), 500, LEASE, Duration.ZERO)).isEmpty()) {
             for (Delivery d : got) {
