@@ -369,17 +369,18 @@ class RedisBrokerTest {
         for (int q = 0; q < 100; q++) {
             queues.add("idle-" + q);
         }
-        long blockedBefore = blockedClients();
-        java.util.concurrent.CompletableFuture<List<Delivery>> fetch = java.util.concurrent.CompletableFuture
-                .supplyAsync(() -> broker.fetch(queues, 1, LEASE, Duration.ofSeconds(10)));
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
-                .until(() -> blockedClients() > blockedBefore);
-        long scriptsBefore = scriptCalls();
-        broker.publish(msg("news", "idle-57", 0));
-        assertThat(fetch.get(10, java.util.concurrent.TimeUnit.SECONDS)).extracting(Delivery::messageId)
-                .containsExactly("news");
-        // one fetch script (the queue with news), not a pass over the idle queues until it comes up
-        assertThat(scriptCalls() - scriptsBefore).isLessThanOrEqualTo(2);
+        try (ClientCommands commands = ownCommands()) {
+            java.util.concurrent.CompletableFuture<List<Delivery>> fetch = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> broker.fetch(queues, 1, LEASE, Duration.ofSeconds(10)));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> ClientCommands.blocked(TestRedis.clientName(prefix)));
+            long scriptsBefore = commands.count("EVALSHA");
+            broker.publish(msg("news", "idle-57", 0));
+            assertThat(fetch.get(10, java.util.concurrent.TimeUnit.SECONDS)).extracting(Delivery::messageId)
+                    .containsExactly("news");
+            // one fetch script (the queue with news), not a pass over the idle queues until it comes up
+            assertThat(commands.count("EVALSHA") - scriptsBefore).isLessThanOrEqualTo(2);
+        }
     }
 
     @Test
@@ -398,12 +399,13 @@ class RedisBrokerTest {
         for (int i = 0; i < 6; i++) {
             assertThat(broker.fetch(queues, 64, LEASE, Duration.ZERO)).hasSize(64);
         }
-        long scriptsBefore = scriptCalls();
-        for (int i = 0; i < 10; i++) {
-            assertThat(broker.fetch(queues, 64, LEASE, Duration.ZERO)).hasSize(64);
+        try (ClientCommands commands = ownCommands()) {
+            for (int i = 0; i < 10; i++) {
+                assertThat(broker.fetch(queues, 64, LEASE, Duration.ZERO)).hasSize(64);
+            }
+            // the 98 empty queues are asked with plain commands, not with the fetch script
+            assertThat(commands.count("EVALSHA")).isLessThanOrEqualTo(2);
         }
-        // the 98 empty queues are asked with plain commands, not with the fetch script
-        assertThat(scriptCalls() - scriptsBefore).isLessThanOrEqualTo(2);
 
         broker.publish(msg("news", "idle-50", 0));
         broker.publish(new OutboundMessage("due", "idle-70", 0, clock.instant().plusSeconds(10), "{}"));
@@ -421,7 +423,7 @@ class RedisBrokerTest {
     void a_queue_found_empty_delivers_what_is_published_or_comes_due_at_the_next_fetch() {
         broker.scriptInterval(Duration.ofHours(1));
         assertThat(fetch("q", 10)).isEmpty();
-        long scriptsBefore = scriptCalls();
+        ClientCommands commands = ownCommands();
         broker.publish(msg("a", "q", 0));
         assertThat(fetch("q", 10)).extracting(Delivery::messageId).containsExactly("a");
         for (int i = 0; i < 5; i++) {
@@ -436,44 +438,31 @@ class RedisBrokerTest {
         // Each publish was noticed by a probe and then read by the script. Of the ten empty fetches, the
         // first ran the script (which found nothing) and at most one more did (to look for leases that ran
         // out, at most every 50 ms), not all ten.
-        assertThat(scriptCalls() - scriptsBefore).isLessThanOrEqualTo(4);
+        try (commands) {
+            assertThat(commands.count("EVALSHA")).isLessThanOrEqualTo(4);
+        }
     }
 
-    private static long scriptCalls() {
-        try (RedisClient c = TestRedis.client()) {
-            for (String line : c.info("commandstats").split("\\r?\\n")) {
-                if (line.startsWith("cmdstat_evalsha:calls=")) {
-                    return Long.parseLong(line.substring("cmdstat_evalsha:calls=".length(), line.indexOf(',')));
-                }
-            }
-        }
-        return 0;
+    /**
+     * Counts what this test's broker sends, apart from other clients of the shared server (whose scripts
+     * and blocked reads {@code INFO} would count too).
+     */
+    private ClientCommands ownCommands() {
+        return new ClientCommands(TestRedis.clientName(prefix));
     }
 
     @Test
     void a_waiting_fetch_wakes_up_when_a_message_is_published() throws Exception {
-        long blockedBefore = blockedClients();
         java.util.concurrent.CompletableFuture<List<Delivery>> fetch = java.util.concurrent.CompletableFuture
                 .supplyAsync(() -> broker.fetch(List.of("q"), 1, LEASE, Duration.ofSeconds(5)));
-        // publish only once the fetch is really waiting inside Redis (a blocked XREAD)
+        // publish only once the fetch is really waiting inside Redis (a blocked XREAD of this broker)
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
-                .until(() -> blockedClients() > blockedBefore);
+                .until(() -> ClientCommands.blocked(TestRedis.clientName(prefix)));
         long published = System.nanoTime();
         broker.publish(msg("late", "q", 0));
         List<Delivery> got = fetch.get(5, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(got).extracting(Delivery::messageId).containsExactly("late");
         assertThat(Duration.ofNanos(System.nanoTime() - published)).isLessThan(Duration.ofSeconds(3));
-    }
-
-    private static long blockedClients() {
-        try (RedisClient c = TestRedis.client()) {
-            for (String line : c.info("clients").split("\\r?\\n")) {
-                if (line.startsWith("blocked_clients:")) {
-                    return Long.parseLong(line.substring("blocked_clients:".length()).trim());
-                }
-            }
-        }
-        return 0;
     }
 
     @Test

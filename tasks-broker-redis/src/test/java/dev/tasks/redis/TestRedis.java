@@ -65,8 +65,14 @@ final class TestRedis {
         return "t-" + UUID.randomUUID().toString().substring(0, 12);
     }
 
+    /** A broker on the test server whose connections are named {@link #clientName(String)}. */
     static RedisBroker broker(String prefix, Clock clock) {
-        return RedisBroker.builder().url(url()).keyPrefix(prefix).clock(clock).build();
+        return RedisBroker.builder().url(url()).keyPrefix(prefix).clientName(clientName(prefix)).clock(clock).build();
+    }
+
+    /** The client name of {@link #broker}'s connections: unique per prefix, so a test can tell them apart. */
+    static String clientName(String prefix) {
+        return "tasks-test-" + prefix;
     }
 
     static RedisClient client() {
