@@ -6,7 +6,11 @@ import dev.tasks.examples.Main;
 public final class ShopCli {
     private ShopCli() {}
 
+    /** Runs the command; SIGTERM during the start of {@code worker} or {@code beat} exits 0. */
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && (args[0].equals("worker") || args[0].equals("beat"))) {
+            dev.tasks.worker.cli.StartSignals.install();
+        }
         System.exit(Main.run(args));
     }
 }

@@ -4,8 +4,12 @@ package dev.tasks.beat.cli;
 public final class BeatMain {
     private BeatMain() {}
 
-    /** Runs {@link BeatCommand} and exits with its status; a broken installation is one line on stderr too. */
+    /**
+     * Runs {@link BeatCommand} and exits with its status; a broken installation is one line on stderr too.
+     * SIGTERM or SIGINT at any moment from here on ends in status 0 (before the beat runs, at once).
+     */
     public static void main(String[] args) {
+        dev.tasks.worker.cli.StartSignals.install();
         dev.tasks.worker.cli.TasksCli.configureLogging();
         int status;
         try {

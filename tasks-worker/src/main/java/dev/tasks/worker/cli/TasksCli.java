@@ -22,8 +22,15 @@ public final class TasksCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** Runs the command and exits the JVM with its exit code. */
+    /**
+     * Runs the command and exits the JVM with its exit code. For the long-running commands ({@code worker},
+     * {@code beat}) SIGTERM or SIGINT at any moment from here on ends in exit code 0 (see
+     * {@link StartSignals}).
+     */
     public static void main(String[] args) {
+        if (args.length > 0 && (args[0].equals("worker") || args[0].equals("beat"))) {
+            StartSignals.install();
+        }
         configureLogging();
         System.exit(run(args));
     }

@@ -127,7 +127,12 @@ final class WorkerCommand implements Callable<Integer> {
                 MetricsServer server = port.isPresent()
                         ? MetricsServer.start(port.get(), (PrometheusMeterRegistry) meters) : null) {
             Worker worker = builder.broker(broker).build();
+            Object startLock = new Object();
+            boolean[] stopRequested = {false};
             Signals.install(() -> {
+                synchronized (startLock) {
+                    stopRequested[0] = true;
+                }
                 log.info("signal received: warm shutdown (grace {}); send it again for a cold shutdown", shutdownGrace);
                 Thread t = new Thread(() -> worker.stop(shutdownGrace), "tasks-warm-shutdown");
                 t.setDaemon(true);
@@ -138,7 +143,14 @@ final class WorkerCommand implements Callable<Integer> {
                 t.setDaemon(true);
                 t.start();
             });
-            worker.start();
+            synchronized (startLock) {
+                // A signal before this point stops a worker that never started: it holds nothing, exit 0.
+                if (stopRequested[0] || StartSignals.exiting()) {
+                    log.info("signal received during start-up: exiting without starting the worker");
+                    return ExitCodes.OK;
+                }
+                worker.start();
+            }
             while (!worker.awaitTermination(Duration.ofHours(1))) {
                 if (Thread.interrupted()) {
                     worker.stop(shutdownGrace);
