@@ -1,12 +1,12 @@
 package dev.tasks;
 
-import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.deser.AbstractDeserializer;
 import com.fasterxml.jackson.databind.deser.BeanDeserializerBase;
 import com.fasterxml.jackson.databind.deser.DefaultDeserializationContext;
+import dev.tasks.message.ClassNameTypingCheck;
 import dev.tasks.message.EnvelopeCodec;
 import dev.tasks.spi.Queues;
 import dev.tasks.spi.TaskProvider;
@@ -31,8 +31,9 @@ import java.util.regex.Pattern;
  * <p>Producers {@linkplain Builder#declare declare} task interfaces (to enqueue type-safely); workers
  * {@linkplain Builder#register register} interfaces with their implementations (to run them). All
  * validation happens here, at start-up: duplicate names or aliases, classes that are not interfaces,
- * missing annotations, malformed durations, and parameter types that JSON cannot be read into all fail
- * with a {@link TaskDefinitionException} naming the method.
+ * missing annotations, malformed durations, parameter types that JSON cannot be read into, and parameter
+ * or return types through which a message could name a Java class ({@link ClassNameTypingCheck}) all fail
+ * with a {@link TaskDefinitionException} naming the method (and, for types, the path to the culprit).
  */
 public final class TaskRegistry {
 
@@ -244,6 +245,10 @@ public final class TaskRegistry {
             for (int i = 0; i < generic.length; i++) {
                 types.add(readableType(m, i, generic[i]));
             }
+            if (m.getGenericReturnType() != void.class && m.getGenericReturnType() != Void.class) {
+                EnvelopeCodec codec = EnvelopeCodec.json();
+                refuseClassNameTyping(m, codec.mapper(), codec.typeOf(m.getGenericReturnType()), "return value");
+            }
             try {
                 m.setAccessible(true);
             } catch (RuntimeException e) {
@@ -258,13 +263,8 @@ public final class TaskRegistry {
             JavaType jt = codec.typeOf(type);
             String param = "parameter " + index + " (" + m.getParameters()[index].getName() + ") of " + where(m);
             Class<?> raw = jt.getRawClass();
-            JsonTypeInfo typeInfo = raw.getAnnotation(JsonTypeInfo.class);
-            if (typeInfo != null && (typeInfo.use() == JsonTypeInfo.Id.CLASS
-                    || typeInfo.use() == JsonTypeInfo.Id.MINIMAL_CLASS)) {
-                throw new TaskDefinitionException(param + ": " + raw.getName() + " uses @JsonTypeInfo with class names,"
-                        + " which lets a message choose a class to load; use JsonTypeInfo.Id.NAME with @JsonSubTypes");
-            }
             ObjectMapper mapper = codec.mapper();
+            refuseClassNameTyping(m, mapper, jt, "parameter " + m.getParameters()[index].getName());
             JsonDeserializer<Object> deser;
             try {
                 DefaultDeserializationContext ctxt = ((DefaultDeserializationContext) mapper.getDeserializationContext())
@@ -284,6 +284,17 @@ public final class TaskRegistry {
                         + ": it has no default constructor and no @JsonCreator; use a record or add a creator");
             }
             return jt;
+        }
+
+        /**
+         * Refuses a type through which a message could name the class to create ({@link ClassNameTypingCheck}),
+         * naming the path, e.g. {@code parameter w -> field inner}.
+         */
+        private static void refuseClassNameTyping(Method m, ObjectMapper mapper, JavaType type, String root) {
+            ClassNameTypingCheck.find(mapper, type, root).ifPresent(path -> {
+                throw new TaskDefinitionException(where(m) + ": " + path + ", which would let a message name a"
+                        + " Java class to load; use @JsonTypeInfo(use = JsonTypeInfo.Id.NAME) with @JsonSubTypes");
+            });
         }
 
         private static Duration duration(Method m, String attribute, String value, boolean required) {

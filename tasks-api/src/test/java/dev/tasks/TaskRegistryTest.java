@@ -177,7 +177,8 @@ class TaskRegistryTest {
     void parameter_types_that_let_a_message_name_a_class_are_refused() {
         assertThatThrownBy(() -> TaskRegistry.builder().declare(ClassNamedParam.class))
                 .isInstanceOf(TaskDefinitionException.class)
-                .hasMessageContaining("class names");
+                .hasMessageContaining("parameter value: " + ClassNamed.class.getName()
+                        + " is annotated @JsonTypeInfo(use = CLASS), which would let a message name a Java class");
     }
 
     public static final class NoCreator {

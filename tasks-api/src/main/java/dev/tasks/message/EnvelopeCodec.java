@@ -29,7 +29,10 @@ import java.time.Instant;
  * Encodes and decodes {@link Envelope}s and task arguments as JSON. Thread-safe.
  *
  * <p>Arguments are typed by the task method's parameter types, never by type names in the message: no
- * Java serialization and no Jackson default typing, so a message cannot name a class to instantiate.
+ * Java serialization, no Jackson default typing, and the mapper denies every type id that is a Java class
+ * name ({@code @JsonTypeInfo(use = CLASS)} or {@code MINIMAL_CLASS}, wherever declared), so a message
+ * cannot name a class to load or instantiate. Logical type names ({@code use = NAME} with
+ * {@code @JsonSubTypes}) work.
  * Records, {@code Optional}, {@code java.time} values, collections and {@code BigDecimal} round-trip
  * exactly. Scalars are not coerced ({@code "42"} is not an {@code int}), so a type mismatch is an error,
  * not a silent conversion. Nesting deeper than {@value #MAX_NESTING_DEPTH} levels is refused when
@@ -67,6 +70,7 @@ public final class EnvelopeCodec {
                 .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
                 .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
                 .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .polymorphicTypeValidator(NoClassNameTypeIds.INSTANCE)
                 .build();
         m.getFactory().setStreamReadConstraints(
                 StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
@@ -170,10 +174,19 @@ public final class EnvelopeCodec {
     /**
      * Reads one argument as the given type.
      *
-     * @throws IOException (Jackson's) naming the path and the expected type when it does not fit
+     * @throws IOException (Jackson's) naming the path and the expected type when it does not fit, or
+     *     saying that the type takes class names as type ids, which this codec refuses
      */
     public Object readArg(JsonNode node, JavaType type) throws IOException {
-        return mapper.readerFor(type).readValue(mapper.treeAsTokens(node));
+        try {
+            return mapper.readerFor(type).readValue(mapper.treeAsTokens(node));
+        } catch (IOException | RuntimeException e) {
+            if (NoClassNameTypeIds.deniedBy(e)) {
+                throw new IOException("its type takes Java class names as type ids (@JsonTypeInfo(use = CLASS or"
+                        + " MINIMAL_CLASS)), which this codec refuses: no class a message names is ever loaded", e);
+            }
+            throw e;
+        }
     }
 
     /** Reads a JSON text to a tree, with the same limits as messages. */
