@@ -34,14 +34,17 @@ import java.util.Set;
  * ({@link Broker#leaderLock()}, name {@value #DEFAULT_LOCK_NAME} by default) lets exactly one of them
  * enqueue. The leader renews its lease every third of the lock TTL; when it dies, a standby takes over
  * within the TTL; a leader whose renewal fails stops enqueueing at once. Every slot is first recorded with
- * a write fenced by the lease ({@link dev.tasks.spi.StateStore#putFenced}) and only then enqueued, so a
- * stale leader cannot enqueue after it lost the lock. Each enqueue carries the idempotency key
+ * a write fenced by the lease ({@link dev.tasks.spi.StateStore#putFenced}), and the lease is checked again
+ * right before the enqueue, so a leader that was paused past its lease does not enqueue after it lost the
+ * lock. A new leader fires every slot that came due while no beat was enqueueing and is within the grace
+ * period, each once and in order, so a failover misses no slot. Each enqueue carries the idempotency key
  * {@code <schedule>@<slot>}, so a slot whose enqueue is repeated (a failover between recording and
  * enqueueing, a restart) still runs once on the workers.
  *
  * <p><b>State.</b> The last handled slot of each schedule is kept in the broker's state store under
  * {@code beat:last:<schedule>}. A schedule seen for the first time starts from the current time (past
- * slots are not fired). After downtime, each schedule's {@link MissedRunPolicy} decides.
+ * slots are not fired). Slots older than the grace period (downtime) are handled by each schedule's
+ * {@link MissedRunPolicy}.
  *
  * <p><b>Threads.</b> {@link #start()} runs one thread ({@code tasks-beat}) that sleeps until the next
  * due slot or lease renewal, at most {@link Builder#tick} at a time; it never busy-spins. The loop
@@ -203,8 +206,9 @@ public interface Beat extends AutoCloseable {
 
         /**
          * How late a slot may be and still fire normally; older slots are missed and handled by the
-         * schedule's {@link MissedRunPolicy}. Default: the larger of 1 minute and twice the lock TTL, so a
-         * failover does not count as downtime.
+         * schedule's {@link MissedRunPolicy}. Every slot within it fires, so after a failover the new leader
+         * sends each slot that came due meanwhile. Default: the larger of 1 minute and twice the lock TTL, so
+         * a failover does not count as downtime.
          */
         public Builder gracePeriod(Duration grace) {
             Objects.requireNonNull(grace, "grace");

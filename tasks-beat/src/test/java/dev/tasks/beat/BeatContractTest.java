@@ -169,6 +169,14 @@ public abstract class BeatContractTest {
                 .containsExactly("tick@2026-05-10T12:01:00Z", "tick@2026-05-10T12:02:00Z");
     }
 
+    /** Beat "a" on the every-minute SKIP schedule, through {@code view}, started and leading. */
+    private Beat startedLeader(FaultyBroker view) {
+        Beat a = beat("a", view, everyMinute(MissedRunPolicy.SKIP));
+        a.start();
+        awaitStarted(a, "tick");
+        return a;
+    }
+
     private static Schedule hourly(MissedRunPolicy policy) {
         return Schedule.builder("hourly").task("reports.hourly").cron("@hourly").missed(policy).build();
     }
@@ -211,11 +219,18 @@ public abstract class BeatContractTest {
         first.start();
         awaitStarted(first, "tick");
         first.stop();
-        clock.set(Instant.parse("2026-05-10T15:00:30Z"));
+        clock.set(Instant.parse("2026-05-10T15:00:30Z")); // grace 10 min: 14:51 to 15:00 are late, not missed
         Beat second = beat("b", broker, everyMinute(MissedRunPolicy.SKIP));
         second.start();
-        awaitSentExactly(1);
-        assertThat(sent.get(0).idempotencyKey()).isEqualTo("tick@2026-05-10T15:00:00Z");
+        awaitSentExactly(10);
+        assertThat(sent).extracting(Envelope::idempotencyKey).containsExactly(minuteKeys("14:51", 10));
+    }
+
+    /** The idempotency keys of {@code n} slots of schedule "tick", one a minute from {@code hhmm} on 2026-05-10. */
+    private static String[] minuteKeys(String hhmm, int n) {
+        Instant first = Instant.parse("2026-05-10T" + hhmm + ":00Z");
+        return java.util.stream.IntStream.range(0, n).mapToObj(i -> "tick@" + first.plus(Duration.ofMinutes(i)))
+                .toArray(String[]::new);
     }
 
     @Test
@@ -255,9 +270,7 @@ public abstract class BeatContractTest {
     @Test
     void when_the_leader_dies_the_standby_fires_the_next_slot_exactly_once_after_the_lease_expires() {
         FaultyBroker aView = new FaultyBroker(broker);
-        Beat a = beat("a", aView, everyMinute(MissedRunPolicy.SKIP));
-        a.start();
-        awaitStarted(a, "tick");
+        Beat a = startedLeader(aView);
         Beat b = beat("b", broker, everyMinute(MissedRunPolicy.SKIP));
         b.start();
 
@@ -266,33 +279,49 @@ public abstract class BeatContractTest {
         awaitSentExactly(0); // the lease (5 min) still holds: nobody may enqueue
         clock.set(Instant.parse("2026-05-10T12:05:30Z"));
         await().atMost(WAIT).until(b::isLeader);
-        awaitSentExactly(1);
-        assertThat(sent.get(0).idempotencyKey()).isEqualTo("tick@2026-05-10T12:05:00Z");
+        awaitSentExactly(5); // every slot due since a's last one, each once
+        assertThat(sent).extracting(Envelope::idempotencyKey).containsExactly(minuteKeys("12:01", 5));
 
         aView.mode(FaultyBroker.Mode.HEALTHY); // a comes back: its renewal fails and it stays on standby
         await().atMost(WAIT).until(() -> !a.isLeader());
         clock.set(Instant.parse("2026-05-10T12:06:00Z"));
-        awaitSentExactly(2);
-        assertThat(sent.get(1).idempotencyKey()).isEqualTo("tick@2026-05-10T12:06:00Z");
+        awaitSentExactly(6);
+        assertThat(sent.get(5).idempotencyKey()).isEqualTo("tick@2026-05-10T12:06:00Z");
         assertThat(b.isLeader()).isTrue();
     }
 
     @Test
     void a_stale_leader_whose_lock_was_taken_cannot_enqueue() {
         FaultyBroker aView = new FaultyBroker(broker);
-        Beat a = beat("a", aView, everyMinute(MissedRunPolicy.SKIP));
-        a.start();
-        awaitStarted(a, "tick");
+        Beat a = startedLeader(aView);
         aView.mode(FaultyBroker.Mode.RENEW_WITHOUT_BROKER); // a believes its renewals work; its lease runs out
         Beat b = beat("b", broker, everyMinute(MissedRunPolicy.SKIP));
         b.start();
         clock.set(Instant.parse("2026-05-10T12:05:30Z"));
         await().atMost(WAIT).until(b::isLeader);
         clock.set(Instant.parse("2026-05-10T12:06:00Z"));
-        awaitSentExactly(2); // 12:05 (b's takeover) and 12:06, each once
-        assertThat(sent).extracting(Envelope::idempotencyKey)
-                .containsExactly("tick@2026-05-10T12:05:00Z", "tick@2026-05-10T12:06:00Z");
+        awaitSentExactly(6); // 12:01 to 12:05 (b's takeover) and 12:06, each once
+        assertThat(sent).extracting(Envelope::idempotencyKey).containsExactly(minuteKeys("12:01", 6));
         await().atMost(WAIT).until(() -> !a.isLeader()); // its fenced write was refused
+    }
+
+    @Test
+    void a_leader_paused_between_recording_and_enqueueing_past_its_lease_does_not_enqueue() {
+        FaultyBroker aView = new FaultyBroker(broker);
+        Beat a = startedLeader(aView);
+        aView.pauseAfterNextPendingWrite(() -> {
+            // a recorded 12:01 and is "paused" before enqueueing it: its lease runs out and b takes the lock
+            clock.set(Instant.parse("2026-05-10T12:06:30Z"));
+            broker.leaderLock().tryAcquire("beat", "b", TTL).orElseThrow();
+        });
+        clock.set(Instant.parse("2026-05-10T12:01:00Z"));
+        await().atMost(WAIT).until(() -> broker.state().get("beat:last:tick").orElse("").endsWith("pending")
+                && !a.isLeader());
+        awaitSentExactly(0); // a resumed, re-checked its lease before enqueueing, and found it lost
+        Beat b = beat("b", broker, everyMinute(MissedRunPolicy.SKIP));
+        b.start();
+        awaitSentExactly(6); // b sends the slot a recorded, then every later slot, each once
+        assertThat(sent).extracting(Envelope::idempotencyKey).containsExactly(minuteKeys("12:01", 6));
     }
 
     @Test

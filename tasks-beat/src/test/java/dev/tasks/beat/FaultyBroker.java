@@ -15,17 +15,20 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One process's view of a shared broker, with faults a test switches on: a network partition (every call
- * fails) or a leader lock whose renewals "succeed" without reaching the broker (a leader that believes it
- * still holds a lease that expired, as after a long pause).
+ * fails), a leader lock whose renewals "succeed" without reaching the broker (a leader that believes it
+ * still holds a lease that expired, as after a long pause), or a pause right after the beat recorded a slot
+ * it is about to enqueue.
  */
 final class FaultyBroker implements Broker {
     enum Mode { HEALTHY, PARTITIONED, RENEW_WITHOUT_BROKER }
 
     private final Broker delegate;
     private volatile Mode mode = Mode.HEALTHY;
+    private final AtomicReference<Runnable> afterPendingWrite = new AtomicReference<>();
 
     FaultyBroker(Broker delegate) {
         this.delegate = delegate;
@@ -33,6 +36,15 @@ final class FaultyBroker implements Broker {
 
     void mode(Mode mode) {
         this.mode = mode;
+    }
+
+    /**
+     * Runs {@code pause} once, on the beat's thread, right after its next successful fenced write of a slot
+     * it is about to enqueue (a value ending in {@code " pending"}): what happens there happens while the
+     * beat is "paused" between recording and enqueueing.
+     */
+    void pauseAfterNextPendingWrite(Runnable pause) {
+        afterPendingWrite.set(pause);
     }
 
     private void check() {
@@ -107,7 +119,12 @@ final class FaultyBroker implements Broker {
             @Override
             public boolean putFenced(String key, String value, LeaderLock.LockLease lease) {
                 check();
-                return state.putFenced(key, value, lease);
+                boolean written = state.putFenced(key, value, lease);
+                Runnable pause = written && value.endsWith(" pending") ? afterPendingWrite.getAndSet(null) : null;
+                if (pause != null) {
+                    pause.run();
+                }
+                return written;
             }
         };
     }

@@ -381,7 +381,11 @@ public final class DefaultBeat implements Beat {
         }
     }
 
-    /** Handles one schedule; returns its next slot (null if none). */
+    /**
+     * Handles one schedule: carries out plans until nothing is due at {@code now}, so every slot that came
+     * due while no beat was enqueueing (a failover) fires, each once and in order. Returns the schedule's
+     * next slot, or null if it has none or leadership was lost.
+     */
     private Instant handle(Schedule s, Instant now) {
         String name = s.name();
         Instant unsent = pending.get(name);
@@ -402,41 +406,57 @@ public final class DefaultBeat implements Beat {
                 pending.remove(name);
             }
         }
-        Planner.Plan plan = Planner.plan(s::nextAfter, s.missedRunPolicy(), lastHandled.get(name), now, grace);
-        switch (plan.action()) {
-            case WAIT -> {
-                return plan.nextSlot();
-            }
-            case START -> {
-                if (record(name, plan.slot(), false)) {
+        boolean catchUpLogged = false;
+        while (true) {
+            Planner.Plan plan = Planner.plan(s::nextAfter, s.missedRunPolicy(), lastHandled.get(name), now, grace);
+            switch (plan.action()) {
+                case WAIT -> {
+                    return plan.nextSlot();
+                }
+                case START -> {
+                    if (record(name, plan.slot(), false)) {
+                        lastHandled.put(name, plan.slot());
+                        log.info("beat {}: schedule {} starts now; first run at {}", owner, s, plan.nextSlot());
+                    }
+                    return plan.nextSlot();
+                }
+                case SKIP -> {
+                    if (!record(name, plan.slot(), false)) {
+                        return null;
+                    }
                     lastHandled.put(name, plan.slot());
-                    log.info("beat {}: schedule {} starts now; first run at {}", owner, s, plan.nextSlot());
+                    log.warn("beat {}: schedule '{}' missed its runs from {} to {}: older than the grace period {},"
+                            + " skipped by missed-run policy SKIP; runs due since then fire", owner, name,
+                            plan.firstDue(), plan.slot(), grace);
                 }
-                return plan.nextSlot();
-            }
-            case SKIP -> {
-                if (record(name, plan.slot(), false)) {
+                case FIRE -> {
+                    if (plan.skipsEarlierSlots()) {
+                        log.warn("beat {}: schedule '{}' missed its runs from {} to {}: older than the grace period {};"
+                                + " missed-run policy RUN_ONCE sends the latest, {}, and skips the earlier ones", owner,
+                                name, plan.firstDue(), plan.slot(), grace, plan.slot());
+                    } else if (!catchUpLogged && !plan.late() && plan.nextSlot() != null
+                            && !plan.nextSlot().isAfter(now)) {
+                        catchUpLogged = true;
+                        log.info("beat {}: schedule '{}' has several runs due from {} (within the grace period {});"
+                                + " sending each once, in order", owner, name, plan.slot(), grace);
+                    }
+                    if (!record(name, plan.slot(), true)) {
+                        return null;
+                    }
                     lastHandled.put(name, plan.slot());
-                    log.warn("beat {}: schedule '{}' missed its runs from {} to {} (older than the grace period {});"
-                            + " skipped by policy SKIP, next run at {}", owner, name, plan.firstDue(), plan.slot(),
-                            grace, plan.nextSlot());
+                    pending.put(name, plan.slot());
+                    if (!send(s, plan.slot(), plan.late())) {
+                        return null;
+                    }
                 }
+                default -> throw new IllegalStateException("unknown action " + plan.action());
+            }
+            if (plan.nextSlot() == null || plan.nextSlot().isAfter(now)) {
                 return plan.nextSlot();
             }
-            case FIRE -> {
-                if (plan.skipsEarlierSlots()) {
-                    log.warn("beat {}: schedule '{}' had runs due from {}; only the latest, {}, is sent", owner, name,
-                            plan.firstDue(), plan.slot());
-                }
-                if (!record(name, plan.slot(), true)) {
-                    return null;
-                }
-                lastHandled.put(name, plan.slot());
-                pending.put(name, plan.slot());
-                send(s, plan.slot(), plan.late());
-                return plan.nextSlot();
+            if (!running()) {
+                return null;
             }
-            default -> throw new IllegalStateException("unknown action " + plan.action());
         }
     }
 
@@ -453,8 +473,16 @@ public final class DefaultBeat implements Beat {
         return false;
     }
 
-    /** Enqueues one slot and confirms it in the state; false if leadership was lost on the way. */
+    /**
+     * Enqueues one slot and confirms it in the state; false if leadership was lost on the way. The slot was
+     * recorded (a write fenced by the lease) just before; the lease is checked once more right before the
+     * enqueue, renewing it with the broker if a renewal is due, so a leader that was paused (a long GC, a
+     * stopped process) past its renewal time finds out it lost the lock before it enqueues anything.
+     */
     private boolean send(Schedule s, Instant slot, boolean catchUp) {
+        if (lease == null || !holdLease(clock.instant())) {
+            return false;
+        }
         TaskHandle h = tasks.send(s.signatureFor(slot));
         log.info("beat: enqueued {} for schedule '{}' slot {}{} as task {} on queue {} (key {})", s.taskName(),
                 s.name(), slot, catchUp ? " (catch-up after downtime)" : "", h.id(), h.queue(), s.idempotencyKey(slot));

@@ -34,7 +34,8 @@ public final class Planner {
      * @param firstDue the earliest due slot (equal to {@code slot} unless earlier slots are skipped); null
      *     for {@link Action#WAIT} and {@link Action#START}
      * @param late true when {@code slot} is older than the grace period (a catch-up fire or a skip)
-     * @param nextSlot the next slot after this decision is carried out; null if the trigger has no more
+     * @param nextSlot the next slot after this decision is carried out; null if the trigger has no more. It
+     *     may be due already (several slots came due while no beat was enqueueing): plan again at once.
      */
     public record Plan(Action action, Instant slot, Instant firstDue, boolean late, Instant nextSlot) {
         /** True when slots before {@link #slot()} were due too and are dropped. */
@@ -44,7 +45,12 @@ public final class Planner {
     }
 
     /**
-     * Decides what a schedule does at {@code now}.
+     * Decides the next step of a schedule at {@code now}. Every slot late by at most {@code grace} fires,
+     * one plan at a time in slot order: after a failover the new leader sends each slot that came due
+     * meanwhile. Slots older than that are <em>missed</em>: under {@link MissedRunPolicy#SKIP} the latest of
+     * them is recorded without firing (one {@link Action#SKIP} plan covers them all), under
+     * {@link MissedRunPolicy#RUN_ONCE} the latest of them fires and the earlier ones are dropped. The next
+     * plan then goes on with the slots within the grace period.
      *
      * @param trigger the schedule's slots
      * @param policy what to do with slots older than {@code grace}
@@ -64,13 +70,15 @@ public final class Planner {
         if (next.isEmpty() || next.get().isAfter(now)) {
             return new Plan(Action.WAIT, null, null, false, next.orElse(null));
         }
-        Instant latest = latestDue(trigger, lastHandled, now);
-        Instant after = trigger.nextAfter(latest).orElse(null);
-        boolean late = Duration.between(latest, now).compareTo(grace) > 0;
-        if (late && policy == MissedRunPolicy.SKIP) {
-            return new Plan(Action.SKIP, latest, next.get(), true, after);
+        Instant first = next.get();
+        if (Duration.between(first, now).compareTo(grace) <= 0) {
+            return new Plan(Action.FIRE, first, first, false, trigger.nextAfter(first).orElse(null));
         }
-        return new Plan(Action.FIRE, latest, next.get(), late, after);
+        // Missed slots: those in (lastHandled, now - grace). The policy handles them as one.
+        Instant latestMissed = latestDue(trigger, lastHandled, now.minus(grace).minusNanos(1));
+        Instant after = trigger.nextAfter(latestMissed).orElse(null);
+        Action action = policy == MissedRunPolicy.SKIP ? Action.SKIP : Action.FIRE;
+        return new Plan(action, latestMissed, first, true, after);
     }
 
     /**

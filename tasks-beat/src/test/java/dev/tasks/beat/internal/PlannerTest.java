@@ -8,6 +8,8 @@ import dev.tasks.beat.internal.Planner.Plan;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PlannerTest {
@@ -69,14 +71,64 @@ class PlannerTest {
         assertThat(next.nextSlot()).isEqualTo(t("2026-05-11T02:00:00Z"));
     }
 
+    /** Carries out plans at one instant until nothing is due, as the beat does; returns the slots fired. */
+    private static List<Instant> drive(Trigger trigger, MissedRunPolicy policy, Instant last, Instant now,
+            List<Plan> plans) {
+        List<Instant> fired = new ArrayList<>();
+        while (true) {
+            Plan p = Planner.plan(trigger, policy, last, now, GRACE);
+            plans.add(p);
+            if (p.action() == Action.WAIT) {
+                return fired;
+            }
+            if (p.action() == Action.FIRE) {
+                fired.add(p.slot());
+            }
+            last = p.slot();
+        }
+    }
+
     @Test
-    void several_slots_due_within_the_grace_period_fire_only_the_latest() {
-        Plan p = Planner.plan(new IntervalTrigger(Duration.ofSeconds(1)), MissedRunPolicy.SKIP,
-                t("2026-05-10T12:00:00Z"), t("2026-05-10T12:00:03.500Z"), GRACE);
-        assertThat(p.action()).isEqualTo(Action.FIRE);
-        assertThat(p.slot()).isEqualTo(t("2026-05-10T12:00:03Z"));
-        assertThat(p.firstDue()).isEqualTo(t("2026-05-10T12:00:01Z"));
-        assertThat(p.nextSlot()).isEqualTo(t("2026-05-10T12:00:04Z"));
+    void several_slots_due_within_the_grace_period_each_fire_once_in_order() {
+        List<Plan> plans = new ArrayList<>();
+        List<Instant> fired = drive(new IntervalTrigger(Duration.ofSeconds(1)), MissedRunPolicy.SKIP,
+                t("2026-05-10T12:00:00Z"), t("2026-05-10T12:00:03.500Z"), plans);
+        assertThat(fired).containsExactly(t("2026-05-10T12:00:01Z"), t("2026-05-10T12:00:02Z"), t("2026-05-10T12:00:03Z"));
+        assertThat(plans.get(0).late()).isFalse();
+        assertThat(plans.get(0).skipsEarlierSlots()).isFalse();
+        assertThat(plans.get(0).nextSlot()).isEqualTo(t("2026-05-10T12:00:02Z"));
+        assertThat(plans.get(3).nextSlot()).isEqualTo(t("2026-05-10T12:00:04Z"));
+    }
+
+    @Test
+    void a_slot_exactly_as_old_as_the_grace_period_fires_and_an_older_one_is_missed() {
+        Trigger perMinute = new IntervalTrigger(Duration.ofMinutes(1));
+        Plan atLimit = Planner.plan(perMinute, MissedRunPolicy.SKIP, t("2026-05-10T12:00:00Z"), t("2026-05-10T12:02:00Z"), GRACE);
+        assertThat(atLimit.action()).isEqualTo(Action.FIRE);
+        assertThat(atLimit.slot()).isEqualTo(t("2026-05-10T12:01:00Z"));
+        Plan beyond = Planner.plan(perMinute, MissedRunPolicy.SKIP, t("2026-05-10T12:00:00Z"), t("2026-05-10T12:02:00.001Z"),
+                GRACE);
+        assertThat(beyond.action()).isEqualTo(Action.SKIP);
+        assertThat(beyond.slot()).isEqualTo(t("2026-05-10T12:01:00Z"));
+    }
+
+    @Test
+    void after_downtime_missed_slots_follow_the_policy_and_the_slots_within_the_grace_period_all_fire() {
+        Trigger every20s = new IntervalTrigger(Duration.ofSeconds(20));
+        Instant last = t("2026-05-10T12:00:00Z");
+        Instant now = t("2026-05-10T12:05:10Z"); // missed: 12:00:20 to 12:04:00; within the grace: 12:04:20 to 12:05:00
+        List<Plan> skipPlans = new ArrayList<>();
+        assertThat(drive(every20s, MissedRunPolicy.SKIP, last, now, skipPlans))
+                .containsExactly(t("2026-05-10T12:04:20Z"), t("2026-05-10T12:04:40Z"), t("2026-05-10T12:05:00Z"));
+        assertThat(skipPlans.get(0).action()).isEqualTo(Action.SKIP);
+        assertThat(skipPlans.get(0).firstDue()).isEqualTo(t("2026-05-10T12:00:20Z"));
+        assertThat(skipPlans.get(0).slot()).isEqualTo(t("2026-05-10T12:04:00Z"));
+        List<Plan> runOncePlans = new ArrayList<>();
+        assertThat(drive(every20s, MissedRunPolicy.RUN_ONCE, last, now, runOncePlans)).containsExactly(
+                t("2026-05-10T12:04:00Z"), t("2026-05-10T12:04:20Z"), t("2026-05-10T12:04:40Z"), t("2026-05-10T12:05:00Z"));
+        assertThat(runOncePlans.get(0).late()).isTrue();
+        assertThat(runOncePlans.get(0).skipsEarlierSlots()).isTrue();
+        assertThat(runOncePlans.get(1).late()).isFalse();
     }
 
     @Test
@@ -96,7 +148,7 @@ class PlannerTest {
         };
         Plan p = Planner.plan(perSecond, MissedRunPolicy.RUN_ONCE, t("2025-05-10T00:00:00Z"), t("2026-05-10T00:00:00.5Z"),
                 GRACE);
-        assertThat(p.slot()).isEqualTo(t("2026-05-10T00:00:00Z"));
+        assertThat(p.slot()).isEqualTo(t("2026-05-09T23:59:00Z")); // the latest slot older than the grace period
         assertThat(calls[0]).isLessThan(100);
     }
 
