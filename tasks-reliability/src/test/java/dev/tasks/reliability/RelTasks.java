@@ -30,6 +30,14 @@ public interface RelTasks {
     @Task(name = "rel.limited", maxRetries = 3, rateLimit = "10/s")
     void limited(String key);
 
+    /** A chord member: records {@code key} after sleeping {@code millis}, and returns {@code value}. */
+    @Task(name = "rel.member", maxRetries = 10, retryBackoff = "PT0.1S", retryBackoffMax = "PT2S")
+    int member(String key, int value, long millis);
+
+    /** A chord callback: records {@code key=<sum of the members' values>/<their count>}. */
+    @Task(name = "rel.total", maxRetries = 10, retryBackoff = "PT0.1S", retryBackoffMax = "PT2S")
+    void total(java.util.List<Integer> values, String key);
+
     /** Takes a list of strings (typed arguments for the bad-input properties). */
     @Task(name = "rel.names", maxRetries = 0)
     void names(java.util.List<String> names);

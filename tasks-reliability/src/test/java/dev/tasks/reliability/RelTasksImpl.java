@@ -37,6 +37,21 @@ public final class RelTasksImpl implements RelTasks {
     }
 
     @Override
+    public int member(String key, int value, long millis) {
+        record(key, millis);
+        return value;
+    }
+
+    @Override
+    public void total(List<Integer> values, String key) {
+        long sum = 0;
+        for (int v : values) {
+            sum += v;
+        }
+        log.get().record(key + "=" + sum + "/" + values.size());
+    }
+
+    @Override
     public void limited(String key) {
         log.get().record(key + "|" + ProcessHandle.current().pid() + "|" + System.currentTimeMillis());
     }
