@@ -30,6 +30,10 @@ public interface RelTasks {
     @Task(name = "rel.limited", maxRetries = 3, rateLimit = "10/s")
     void limited(String key);
 
+    /** Like {@link #record}, but acknowledged before it runs (at most once). */
+    @Task(name = "rel.early", acksLate = false, maxRetries = 0)
+    void early(String key, long millis);
+
     /** A chord member: records {@code key} after sleeping {@code millis}, and returns {@code value}. */
     @Task(name = "rel.member", maxRetries = 10, retryBackoff = "PT0.1S", retryBackoffMax = "PT2S")
     int member(String key, int value, long millis);

@@ -37,6 +37,11 @@ public final class RelTasksImpl implements RelTasks {
     }
 
     @Override
+    public void early(String key, long millis) {
+        record(key, millis);
+    }
+
+    @Override
     public int member(String key, int value, long millis) {
         record(key, millis);
         return value;
