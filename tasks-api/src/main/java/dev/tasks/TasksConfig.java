@@ -237,7 +237,12 @@ public final class TasksConfig {
         return "TasksConfig[" + describe() + "]";
     }
 
-    /** Puts {@code password} into a URL that has none, in the form its scheme expects. */
+    /**
+     * Puts {@code password} into a URL that has none, in the form its scheme expects: {@code
+     * redis://host} becomes {@code redis://:password@host}; {@code redis://user@host} and
+     * {@code redis://user:@host} become {@code redis://user:password@host}; a URL with a non-empty password
+     * of its own is returned unchanged.
+     */
     static String withPassword(String url, String password) {
         String lower = url.toLowerCase(Locale.ROOT);
         if (lower.startsWith("jdbc:")) {
@@ -262,10 +267,12 @@ public final class TasksConfig {
             return url.substring(0, scheme + 3) + ":" + encoded + "@" + url.substring(scheme + 3);
         }
         String userInfo = authority.substring(0, at);
-        if (userInfo.contains(":")) {
-            return url;
+        int colon = userInfo.indexOf(':');
+        if (colon >= 0 && colon < userInfo.length() - 1) {
+            return url; // the URL's own password wins
         }
-        return url.substring(0, scheme + 3) + userInfo + ":" + encoded + url.substring(scheme + 3 + at);
+        String user = colon < 0 ? userInfo : userInfo.substring(0, colon);
+        return url.substring(0, scheme + 3) + user + ":" + encoded + url.substring(scheme + 3 + at);
     }
 
     static String canonical(String name) {

@@ -35,7 +35,23 @@ public record BrokerSettings(String url, Clock clock, Map<String, String> option
         return redact(url);
     }
 
-    /** Masks credentials in a URL so it can be logged. */
+    /**
+     * Whether {@code url} carries a password: a non-empty one after the colon of its user info
+     * ({@code redis://app:secret@host}, {@code redis://:secret@host}) or a non-empty {@code password=}
+     * parameter. A user name alone ({@code redis://app@host}, {@code redis://app:@host}) is not one.
+     */
+    public static boolean carriesPassword(String url) {
+        if (url == null) {
+            return false;
+        }
+        return java.util.regex.Pattern.compile("://[^/@:]*:[^/@]+@").matcher(url).find()
+                || java.util.regex.Pattern.compile("(?i)password=[^&;]").matcher(url).find();
+    }
+
+    /**
+     * Masks credentials in a URL so it can be logged. A user info without a colon is masked too: it may
+     * be a password written the way older versions read it ({@code redis://secret@host}).
+     */
     public static String redact(String url) {
         if (url == null) {
             return null;

@@ -1489,15 +1489,7 @@ public final class RedisBroker implements Broker {
                 if (url == null) {
                     throw new ConfigurationException("Redis broker needs a URL, e.g. redis://localhost:6379/0");
                 }
-                RedisUrl parsed = RedisUrl.parse(url);
-                if (password != null) {
-                    parsed = parsed.withPassword(password);
-                } else if (parsed.password() == null) {
-                    String env = environment.apply(ENV_PASSWORD);
-                    if (env != null && !env.isEmpty()) {
-                        parsed = parsed.withPassword(env);
-                    }
-                }
+                RedisUrl parsed = RedisUrl.parse(url).withCredentials(password, environment.apply(ENV_PASSWORD));
                 description = parsed.describe();
                 jedis = open(parsed);
                 owns = true;
@@ -1505,7 +1497,7 @@ public final class RedisBroker implements Broker {
             RedisBroker broker = new RedisBroker(jedis, owns, description, clock, keyPrefix);
             try {
                 jedis.ping();
-                checkVersion(jedis.info("server"), description);
+                ServerVersion.check(jedis, description);
             } catch (JedisException e) {
                 broker.close();
                 throw startFailure(description, e);
@@ -1516,28 +1508,6 @@ public final class RedisBroker implements Broker {
             log.info("Redis broker ready: {}, key prefix '{}', pool size {}, timeout {} ms, client name '{}'",
                     description, keyPrefix, poolSize, timeout.toMillis(), clientName);
             return broker;
-        }
-
-        /** Fails unless the server (its {@code INFO server} text) is Redis 6.2 or later. */
-        static void checkVersion(String info, String where) {
-            for (String line : info.split("\r?\n")) {
-                if (line.startsWith("redis_version:")) {
-                    String version = line.substring("redis_version:".length()).trim();
-                    String[] parts = version.split("\\.");
-                    try {
-                        int major = Integer.parseInt(parts[0]);
-                        int minor = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
-                        if (major > 6 || (major == 6 && minor >= 2)) {
-                            return;
-                        }
-                    } catch (NumberFormatException e) {
-                        return; // not a version we can read: let the commands speak for themselves
-                    }
-                    throw new ConfigurationException("Redis at " + where + " is version " + version
-                            + "; the Redis broker needs 6.2 or later (it keeps leases in the streams' pending lists,"
-                            + " using XPENDING IDLE)");
-                }
-            }
         }
 
         /** Why the first contact failed, in the words a user needs: login refused, TLS not trusted, unreachable. */

@@ -9,12 +9,14 @@ import java.util.List;
  * Opens {@link RedisBroker}s for {@code redis://}, {@code rediss://} (TLS), {@code redis-sentinel://} and
  * {@code redis-cluster://} URLs (and {@code rediss-sentinel://}, {@code rediss-cluster://}):
  * <pre>
- *   redis://[[user]:password@]host[:port][/db]
- *   redis-sentinel://[[user]:password@]host[:port][,host[:port]...][/db]?master=name
- *   redis-cluster://[[user]:password@]host[:port][,host[:port]...]
+ *   redis://[[user][:password]@]host[:port][/db]
+ *   redis-sentinel://[[user][:password]@]host[:port][,host[:port]...][/db]?master=name
+ *   redis-cluster://[[user][:password]@]host[:port][,host[:port]...]
  * </pre>
- * The password may also come from the environment variable {@value RedisBroker#ENV_PASSWORD} (used when
- * the URL has none), which keeps it out of command lines. Options: see
+ * A user info without a colon is a user name. The password may also come from the environment variable
+ * {@value RedisBroker#ENV_PASSWORD} (used when the URL has none), which keeps it out of command lines; a
+ * URL that names a user but gets no password from anywhere fails at start (docs/brokers.md, "User and
+ * password", has the whole table). Options: see
  * {@link RedisBroker.Builder#settings(BrokerSettings)}. Registered through {@code ServiceLoader}.
  */
 public final class RedisBrokerFactory implements BrokerFactory {

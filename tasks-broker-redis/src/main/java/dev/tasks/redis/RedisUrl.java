@@ -13,14 +13,16 @@ import redis.clients.jedis.HostAndPort;
 /**
  * A parsed broker URL:
  * <pre>
- *   redis://[[user]:password@]host[:port][/db]
+ *   redis://[[user][:password]@]host[:port][/db]
  *   rediss://...                                   (TLS)
- *   redis-sentinel://[[user]:password@]host[:port][,host[:port]...][/db]?master=name
- *   redis-cluster://[[user]:password@]host[:port][,host[:port]...]
+ *   redis-sentinel://[[user][:password]@]host[:port][,host[:port]...][/db]?master=name
+ *   redis-cluster://[[user][:password]@]host[:port][,host[:port]...]
  * </pre>
- * ({@code rediss-sentinel://} and {@code rediss-cluster://} use TLS.) A user info without a colon is a
- * password, as in {@code redis://secret@host}. User and password are percent-decoded. Never log
- * {@link #password()}; {@link #describe()} leaves it out.
+ * ({@code rediss-sentinel://} and {@code rediss-cluster://} use TLS.) The user info is
+ * {@code user:password}: a user info without a colon is a user name ({@code redis://app@host}, as in
+ * RFC 3986), a password alone is written after a colon ({@code redis://:secret@host}). User and password
+ * are percent-decoded; empty ones count as absent. Where a password from elsewhere goes and which one wins
+ * is {@link #withCredentials}. Never log {@link #password()}; {@link #describe()} leaves it out.
  */
 record RedisUrl(Mode mode, boolean tls, String user, String password, List<HostAndPort> hosts, int database,
         String masterName) {
@@ -81,7 +83,7 @@ record RedisUrl(Mode mode, boolean tls, String user, String password, List<HostA
             rest = rest.substring(at + 1);
             int colon = userInfo.indexOf(':');
             if (colon < 0) {
-                password = decode(userInfo, shown, "password");
+                user = decode(userInfo, shown, "user name");
             } else {
                 user = decode(userInfo.substring(0, colon), shown, "user name");
                 password = decode(userInfo.substring(colon + 1), shown, "password");
@@ -167,9 +169,32 @@ record RedisUrl(Mode mode, boolean tls, String user, String password, List<HostA
         return sb.toString();
     }
 
-    /** This URL with another password (e.g. from the environment). */
-    RedisUrl withPassword(String newPassword) {
-        return new RedisUrl(mode, tls, user, newPassword, hosts, database, masterName);
+    /**
+     * The credentials to log in with, by the rules of docs/brokers.md ("User and password"): a password
+     * given in code wins; then the URL's; then the one from the environment ({@code TASKS_REDIS_PASSWORD};
+     * {@code TASKS_BROKER_PASSWORD} and its file are merged into the URL before it gets here). The user
+     * comes from the URL only; without one, the password is the {@code default} user's.
+     *
+     * @param explicit a password given in code, or null
+     * @param environment a password from the environment, or null (empty counts as absent)
+     * @throws ConfigurationException when the URL names a user and no password comes from anywhere (Redis
+     *     has no login by user name alone; a password-less ACL user takes any password)
+     */
+    RedisUrl withCredentials(String explicit, String environment) {
+        String chosen = explicit != null ? explicit
+                : password != null ? password
+                : environment != null && !environment.isEmpty() ? environment : null;
+        if (user != null && chosen == null) {
+            throw new ConfigurationException("Redis URL " + describeWithoutUser() + " names a user but no password;"
+                    + " give the user's password in TASKS_BROKER_PASSWORD (or TASKS_BROKER_PASSWORD_FILE), or write"
+                    + " a password alone as redis://:PASSWORD@host");
+        }
+        return new RedisUrl(mode, tls, user, chosen, hosts, database, masterName);
+    }
+
+    /** {@link #describe()} with the user masked (it may be a password written the old way, without colon). */
+    private String describeWithoutUser() {
+        return user == null ? describe() : new RedisUrl(mode, tls, "***", null, hosts, database, masterName).describe();
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.tasks.redis;
 
 import dev.tasks.BrokerException;
-import dev.tasks.ConfigurationException;
 import dev.tasks.tck.SettableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -650,16 +649,6 @@ class RedisBrokerTest {
         List<Delivery> got = fetch("good", threads * per);
         assertThat(got).hasSize(threads * per / 2);
         assertThat(got).extracting(Delivery::messageId).doesNotHaveDuplicates();
-    }
-
-    @Test
-    void refuses_a_server_older_than_redis_6_2_naming_its_version() {
-        RedisBroker.Builder.checkVersion("# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n", "x");
-        RedisBroker.Builder.checkVersion("redis_version:6.2.0\n", "x");
-        String old = "# Server\r\nredis_version:6.0.9\r\n";
-        assertThatThrownBy(() -> RedisBroker.Builder.checkVersion(old, "redis://h:6379"))
-                .isInstanceOf(ConfigurationException.class)
-                .hasMessageContaining("redis://h:6379 is version 6.0.9").hasMessageContaining("6.2 or later");
     }
 
     @Test

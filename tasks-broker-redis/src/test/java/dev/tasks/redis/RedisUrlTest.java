@@ -41,9 +41,96 @@ class RedisUrlTest {
         assertThat(u.describe()).isEqualTo("rediss://app@cache.example.com:6380/3").doesNotContain("p@ss");
         assertThat(u.toString()).doesNotContain("w0rd");
         assertThat(RedisUrl.parse("redis://:secret@h:1/0").password()).isEqualTo("secret");
-        assertThat(RedisUrl.parse("redis://secret@h:1/0").password()).isEqualTo("secret");
+        assertThat(RedisUrl.parse("redis://app@h:1/0").user()).isEqualTo("app");
+        assertThat(RedisUrl.parse("redis://app@h:1/0").password()).isNull();
         assertThat(RedisUrl.parse("redis://u:s3c/r@t@h:1/0").password()).isEqualTo("s3c/r@t");
         assertThat(RedisUrl.parse("redis://[::1]:7000").hosts()).containsExactly(new HostAndPort("::1", 7000));
+    }
+
+    /**
+     * The table of docs/brokers.md ("User and password"), row by row: the URL as written, the password in
+     * TASKS_BROKER_PASSWORD (merged by TasksConfig), in TASKS_REDIS_PASSWORD and given in code, and whom
+     * the broker logs in as with which password.
+     */
+    @ParameterizedTest(name = "{0} + broker={1} redis={2} code={3}")
+    @CsvSource(delimiter = '|', nullValues = "-", value = {
+        // URL                         | TASKS_BROKER_PASSWORD | TASKS_REDIS_PASSWORD | code | user  | password
+        "redis://h:1                   | -                     | -                    | -    | -     | -",
+        "redis://h:1                   | envpw                 | -                    | -    | -     | envpw",
+        "redis://h:1                   | -                     | redispw              | -    | -     | redispw",
+        "redis://:urlpw@h:1            | -                     | -                    | -    | -     | urlpw",
+        "redis://:urlpw@h:1            | envpw                 | redispw              | -    | -     | urlpw",
+        "redis://app:urlpw@h:1         | -                     | -                    | -    | app   | urlpw",
+        "redis://app:urlpw@h:1         | envpw                 | -                    | -    | app   | urlpw",
+        "redis://app:urlpw@h:1         | -                     | -                    | code | app   | code",
+        "redis://app@h:1               | envpw                 | -                    | -    | app   | envpw",
+        "redis://app:@h:1              | envpw                 | -                    | -    | app   | envpw",
+        "redis://app@h:1               | -                     | redispw              | -    | app   | redispw",
+        "redis://app:@h:1              | -                     | redispw              | -    | app   | redispw",
+        "redis://app@h:1               | envpw                 | redispw              | -    | app   | envpw",
+        "redis://app@h:1               | -                     | -                    | code | app   | code",
+        "redis://:@h:1                 | envpw                 | -                    | -    | -     | envpw",
+        "redis-cluster://app@h:1,h:2   | envpw                 | -                    | -    | app   | envpw",
+    })
+    void user_and_password_follow_the_documented_table(String url, String brokerPassword, String redisPassword,
+            String code, String user, String password) {
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        if (brokerPassword != null) {
+            env.put("TASKS_BROKER_PASSWORD", brokerPassword);
+        }
+        String merged = dev.tasks.TasksConfig.builder().environment(env).set(dev.tasks.TasksConfig.BROKER_URL, url)
+                .build().brokerSettings(Clock.systemUTC()).url();
+        RedisUrl u = RedisUrl.parse(merged).withCredentials(code, redisPassword);
+        assertThat(u.user()).isEqualTo(user);
+        assertThat(u.password()).isEqualTo(password);
+        assertThat(BrokerSettings.carriesPassword(url)).as("the URL as written carries a password")
+                .isEqualTo(url.matches(".*://[^@]*:[^@]+@.*"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"redis://app@h:1", "redis://app:@h:1", "rediss://ops-user@h:1/2"})
+    void a_user_without_any_password_fails_at_start_saying_how_to_give_one(String url) {
+        assertThatThrownBy(() -> RedisUrl.parse(url).withCredentials(null, null))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("names a user but no password")
+                .hasMessageContaining("TASKS_BROKER_PASSWORD")
+                .hasMessageContaining("redis://:PASSWORD@host")
+                .hasMessageContaining("***@h:1")
+                .hasMessageNotContaining("app");
+        assertThatThrownBy(() -> RedisBroker.builder().url(url).environment(name -> null).build())
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("names a user but no password");
+    }
+
+    @Test
+    void only_a_url_with_a_real_password_counts_as_carrying_one() {
+        assertThat(BrokerSettings.carriesPassword("redis://app:s3cret@h:1")).isTrue();
+        assertThat(BrokerSettings.carriesPassword("redis://:s3cret@h:1")).isTrue();
+        assertThat(BrokerSettings.carriesPassword("jdbc:postgresql://h/db?user=a&password=x")).isTrue();
+        assertThat(BrokerSettings.carriesPassword("jdbc:h2:file:./x;PASSWORD=x")).isTrue();
+        assertThat(BrokerSettings.carriesPassword("redis://app@h:1")).isFalse();
+        assertThat(BrokerSettings.carriesPassword("redis://app:@h:1")).isFalse();
+        assertThat(BrokerSettings.carriesPassword("redis://[::1]:6379/0")).isFalse();
+        assertThat(BrokerSettings.carriesPassword("redis-cluster://h1:7000,h2:7001")).isFalse();
+        assertThat(BrokerSettings.carriesPassword("jdbc:postgresql://h:5432/db?user=a&password=")).isFalse();
+        assertThat(BrokerSettings.carriesPassword(null)).isFalse();
+    }
+
+    @Test
+    void the_server_version_comes_from_hello_and_a_server_older_than_6_2_is_refused_naming_its_version() {
+        assertThat(ServerVersion.versionIn(java.util.List.of("server".getBytes(), "redis".getBytes(),
+                "version".getBytes(), "7.0.15".getBytes(), "proto".getBytes(), 2L))).isEqualTo("7.0.15");
+        assertThat(ServerVersion.versionIn(Map.of("version", "6.2.1"))).isEqualTo("6.2.1");
+        assertThat(ServerVersion.versionIn(java.util.List.of(
+                redis.clients.jedis.util.KeyValue.of("server".getBytes(), "redis".getBytes()),
+                redis.clients.jedis.util.KeyValue.of("version".getBytes(), "7.2.4".getBytes())))).isEqualTo("7.2.4");
+        assertThat(ServerVersion.versionIn("OK")).isNull();
+        ServerVersion.check("6.2.0", "h:1");
+        ServerVersion.check("7.4.1", "h:1");
+        ServerVersion.check("unstable", "h:1");
+        assertThatThrownBy(() -> ServerVersion.check("6.0.20", "h:1"))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("Redis at h:1 is version 6.0.20; the Redis broker needs 6.2 or later");
     }
 
     @Test
@@ -126,7 +213,7 @@ class RedisUrlTest {
         try (RedisClient admin = TestRedis.client()) {
             admin.sendCommand(Protocol.Command.ACL, "SETUSER", user, "on", ">" + password, "~*", "&*", "+@all");
             try {
-                String withUser = url.replace("://", "://" + user + ":@");
+                String withUser = url.replace("://", "://" + user + "@");
                 try (RedisBroker b = RedisBroker.builder().url(withUser).keyPrefix(prefix)
                         .environment(name -> name.equals(RedisBroker.ENV_PASSWORD) ? password : null).build()) {
                     assertThat(b.describe()).contains(user).doesNotContain(password);

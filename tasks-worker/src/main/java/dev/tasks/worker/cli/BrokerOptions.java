@@ -36,7 +36,7 @@ final class BrokerOptions {
 
     /** Opens the broker; logs where the URL came from, without its password. */
     Broker open(TasksConfig config) {
-        if (brokerUrl != null && !brokerUrl.equals(BrokerSettings.redact(brokerUrl))) {
+        if (BrokerSettings.carriesPassword(brokerUrl)) {
             log.warn("the --broker URL carries a password, which other users can see in the process list; use"
                     + " TASKS_BROKER_PASSWORD or TASKS_BROKER_PASSWORD_FILE instead");
         }
