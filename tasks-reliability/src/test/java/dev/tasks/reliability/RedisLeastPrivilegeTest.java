@@ -86,11 +86,16 @@ class RedisLeastPrivilegeTest {
         return j;
     }
 
-    /** What the server refused so far (ACL LOG), for assertions. */
+    /**
+     * What the server refused so far (ACL LOG), for assertions. On Redis 7.2 and later the driver also
+     * sends {@code CLIENT SETINFO}, optional in the documented list (7.0 does not know it) and ignored by
+     * the driver when refused, so it does not count.
+     */
     static String refused() {
         try (Jedis admin = admin()) {
             StringBuilder sb = new StringBuilder();
-            admin.aclLog().forEach(e -> sb.append(e.getContext()).append(' ').append(e.getObject()).append(" (")
+            admin.aclLog().stream().filter(e -> !"client|setinfo".equalsIgnoreCase(e.getObject()))
+                    .forEach(e -> sb.append(e.getContext()).append(' ').append(e.getObject()).append(" (")
                     .append(e.getReason()).append(", user ").append(e.getUsername()).append(")\n"));
             return sb.toString();
         }
