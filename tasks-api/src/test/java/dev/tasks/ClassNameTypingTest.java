@@ -83,6 +83,15 @@ class ClassNameTypingTest {
         }
     }
 
+    public static class AnyBean {
+        final Map<String, Object> extra = new java.util.HashMap<>();
+
+        @com.fasterxml.jackson.annotation.JsonAnySetter
+        public void put(String name, Wrapper value) {
+            extra.put(name, value);
+        }
+    }
+
     public record Tree(String name, List<Tree> children, Map<String, Tree> byName) {}
 
     public record Plain(Object inner) {}
@@ -128,6 +137,9 @@ class ClassNameTypingTest {
         void setter(SetterBean bean);
 
         @Task
+        void anySetter(AnyBean bean);
+
+        @Task
         Wrapper result(String id);
 
         @Task
@@ -157,6 +169,8 @@ class ClassNameTypingTest {
 
     @TaskModule("relsec") interface OneSetter { @Task void setter(SetterBean bean); }
 
+    @TaskModule("relsec") interface OneAnySetter { @Task void anySetter(AnyBean bean); }
+
     @TaskModule("relsec") interface OneResult { @Task Wrapper result(String id); }
 
     @TaskModule("relsec") interface OneDeepResult { @Task Map<String, List<Box<Wrapper>>> deepResult(String id); }
@@ -175,6 +189,7 @@ class ClassNameTypingTest {
                 + " @JsonTypeInfo(use = CLASS)",
         "subtype     | parameter shape -> subtype blob -> field payload: annotated @JsonTypeInfo(use = CLASS)",
         "setter      | parameter bean -> field x: annotated @JsonTypeInfo(use = CLASS)",
+        "anySetter   | parameter bean -> any property -> field inner: annotated @JsonTypeInfo(use = CLASS)",
         "result      | return value -> field inner: annotated @JsonTypeInfo(use = CLASS)",
         "deepResult  | return value -> map value -> element -> field value -> field inner: annotated @JsonTypeInfo(use = CLASS)",
     })
@@ -255,7 +270,7 @@ class ClassNameTypingTest {
     void a_message_naming_a_class_never_constructs_it_even_when_registration_is_bypassed() {
         Envelope env = EnvelopeCodec.json().decode(GADGET);
         for (String method : List.of("wrap", "minimal", "nested", "list", "map", "optional", "array", "generic",
-                "classLevel", "setter")) {
+                "classLevel", "setter", "anySetter")) {
             TaskDefinition bypassed = unchecked(find(method));
             assertThatThrownBy(() -> bypassed.decodeArgs(gadgetArgsFor(method, env.args())))
                     .as(method)
@@ -286,7 +301,7 @@ class ClassNameTypingTest {
             case "wrap", "minimal", "optional" -> wrapArgs;
             case "nested" -> arrayOf("{\"name\":\"n\",\"wrapped\":" + wrapper + "}");
             case "list", "array" -> arrayOf("[" + wrapper + "]");
-            case "map" -> arrayOf("{\"k\":" + wrapper + "}");
+            case "map", "anySetter" -> arrayOf("{\"k\":" + wrapper + "}");
             case "generic" -> arrayOf("{\"value\":" + wrapper + "}");
             case "classLevel" -> arrayOf("{\"animals\":[[\"" + Boom.class.getName() + "\",{}]]}");
             case "setter" -> arrayOf("{\"x\":" + boom + "}");

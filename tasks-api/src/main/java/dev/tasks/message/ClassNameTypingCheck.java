@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.introspect.AnnotatedClass;
 import com.fasterxml.jackson.databind.introspect.AnnotatedMember;
+import com.fasterxml.jackson.databind.introspect.AnnotatedMethod;
 import com.fasterxml.jackson.databind.introspect.AnnotatedParameter;
 import com.fasterxml.jackson.databind.introspect.AnnotatedWithParams;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
@@ -23,15 +24,17 @@ import java.util.Set;
  * Finds where a type would let JSON name the Java class to create: a {@code @JsonTypeInfo(use = CLASS)}
  * or {@code MINIMAL_CLASS}, on the type's class or a supertype, on a field, getter, setter or creator
  * parameter, or through a mix-in registered on the mapper, anywhere the type reaches: properties,
- * creator parameters, builders, elements of arrays and collections, map keys and values, {@code Optional}
- * contents, bound generic parameters and the registered subtypes of a {@code NAME}-typed base. Default
+ * any-setters, creator parameters, builders, elements of arrays and collections, map keys and values,
+ * {@code Optional} contents, bound generic parameters and the registered subtypes of a {@code NAME}-typed
+ * base. Default
  * typing switched on in the mapper counts too. Logical type names ({@code use = NAME} with
  * {@code @JsonSubTypes}), {@code DEDUCTION} and untyped {@code Object} (read as maps, lists and scalars)
  * are fine.
  *
  * <p>{@link dev.tasks.TaskRegistry} runs it over every parameter and return type so such a task fails at
  * registration, naming the path ({@code parameter w -> field inner}). The codec's mapper denies class-name
- * type ids anyway, whatever this walk misses. Stateless; thread-safe.
+ * type ids anyway, whatever this walk misses. {@link #find} is thread-safe (each call walks with its own
+ * state).
  */
 public final class ClassNameTypingCheck {
 
@@ -100,6 +103,17 @@ public final class ClassNameTypingCheck {
                 found = annotated(at, it.next());
             }
             found = found != null ? found : walk(property.getPrimaryType(), at);
+            if (found != null) {
+                return found;
+            }
+        }
+        AnnotatedMember anySetter = bean.findAnySetterAccessor();
+        if (anySetter != null) {
+            String at = path + " -> any property";
+            JavaType valueType = anySetter instanceof AnnotatedMethod m && m.getParameterCount() == 2
+                    ? m.getParameterType(1) : anySetter.getType().getContentType();
+            String found = annotated(at, anySetter);
+            found = found != null ? found : walk(valueType, at);
             if (found != null) {
                 return found;
             }
