@@ -36,7 +36,7 @@ class DocsSamplesTest {
                     blocks++;
                     String block = normalise(m.group(1));
                     if (block.isEmpty() || !sources.contains(block)) {
-                        drifted.add(md.getFileName() + ":" + lineOf(text, m.start()) + ": " + abbreviate(block));
+                        drifted.add(md.getFileName() + ":" + DocBlocks.lineOf(text, m.start()) + ": " + abbreviate(block));
                     }
                 }
             }
@@ -84,15 +84,6 @@ class DocsSamplesTest {
         return s.replaceAll("\\s+", " ").trim();
     }
 
-    private static int lineOf(String text, int offset) {
-        int line = 1;
-        for (int i = 0; i < offset; i++) {
-            if (text.charAt(i) == '\n') {
-                line++;
-            }
-        }
-        return line;
-    }
 
     private static String abbreviate(String s) {
         return s.length() <= 120 ? s : s.substring(0, 117) + "...";

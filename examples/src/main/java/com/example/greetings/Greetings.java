@@ -1,4 +1,4 @@
-package dev.tasks.examples.docs;
+package com.example.greetings;
 
 import dev.tasks.TaskContext;
 import org.slf4j.Logger;

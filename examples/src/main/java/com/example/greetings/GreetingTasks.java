@@ -1,4 +1,4 @@
-package dev.tasks.examples.docs;
+package com.example.greetings;
 
 import dev.tasks.Task;
 import dev.tasks.TaskModule;

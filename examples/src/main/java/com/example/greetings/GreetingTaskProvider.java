@@ -1,4 +1,4 @@
-package dev.tasks.examples.docs;
+package com.example.greetings;
 
 import dev.tasks.TaskRegistry;
 import dev.tasks.spi.TaskProvider;
