@@ -122,7 +122,14 @@ import redis.clients.jedis.resps.StreamEntry;
  *   <li>Connection loss: the failing call throws {@link BrokerException} (the cause is the driver's
  *       exception; an ack that threw may not have happened). Operations that are safe to repeat are
  *       retried once on a fresh connection first; publish is not (it would duplicate). Later calls
- *       reconnect, a fetch waiting out an exponential backoff (100 ms to 5 s) between attempts.</li>
+ *       reconnect, a fetch waiting out an exponential backoff (100 ms to 5 s; to 1 s on a Cluster or under
+ *       Sentinel, which fail over within seconds) between attempts.</li>
+ *   <li>Cluster failover: every call groups its commands by node ({@link GroupedPipeline}), so a node that
+ *       fails fails only the calls and queues it serves: a fetch returns what the other nodes gave and
+ *       passes over the failed node's queues for a moment ({@link QueueOutages}); a publish fails only for
+ *       the messages of those queues, saying whether they may have been written. Every connection failure,
+ *       {@code MOVED}, {@code ASK} and {@code CLUSTERDOWN} renews the slot map, so producers and workers
+ *       find the promoted replica without a restart.</li>
  * </ul>
  * Thread-safe. After {@link #close()}, operations throw {@link IllegalStateException}.
  */
@@ -170,6 +177,8 @@ public final class RedisBroker implements Broker {
     static final int GROUP_PUBLISH_MAX = 2000;
     /** Most deliveries one group-commit batch of acks carries (a larger single call goes alone). */
     static final int GROUP_ACK_MAX = 2000;
+    /** Attempts of one plain command on a Cluster (the driver's default is 5, over up to 5 timeouts). */
+    static final int CLUSTER_MAX_ATTEMPTS = 3;
 
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
 
@@ -201,6 +210,7 @@ public final class RedisBroker implements Broker {
     private final GroupCommit<PublishRequest> publishes = new GroupCommit<>(this::sendPublishes, GROUP_PUBLISH_MAX);
     private final GroupCommit<AckRequest> acks = new GroupCommit<>(this::sendAcks, GROUP_ACK_MAX);
     private final RedisControlStore control;
+    private final QueueOutages outages;
 
     private RedisBroker(UnifiedJedis jedis, boolean ownsClient, String description, Clock clock, String keyPrefix) {
         this.guard = new ConnectionGuard(jedis, description);
@@ -215,6 +225,7 @@ public final class RedisBroker implements Broker {
         this.state = new RedisStateStore(guard, clock, keyPrefix);
         this.results = new RedisResultStore(guard, clock, keyPrefix);
         this.control = new RedisControlStore(guard, clock, keyPrefix);
+        this.outages = new QueueOutages(description);
     }
 
     /** A builder; see {@link Builder}. */
@@ -341,44 +352,112 @@ public final class RedisBroker implements Broker {
                 }
             }
         }
+        queues.addAll(open.keySet());
+        String what = batch.size() == 1 ? "publish of " + total + " message(s) to " + queues
+                : "publish of " + total + " message(s) from " + batch.size() + " concurrent calls to " + queues;
+        // Per queue one group (its script calls and single XADDs): on a Cluster a failed node fails only the
+        // requests with messages for the queues it serves, and says whether they may have been written.
         List<ScriptCall> scripts = new ArrayList<>(calls.size());
         for (PublishCall call : calls) {
             scripts.add(new ScriptCall(PUBLISH, keys(call.queue).all(), call.args));
         }
-        queues.addAll(open.keySet());
-        String what = batch.size() == 1 ? "publish of " + total + " message(s) to " + queues
-                : "publish of " + total + " message(s) from " + batch.size() + " concurrent calls to " + queues;
-        List<Response<StreamEntryID>> added = new ArrayList<>(singles.size());
-        List<Object> replies = guard.run(what, false, j -> ScriptCall.runEach(j, scripts, p -> {
-            for (int ri : singles) {
-                Map.Entry<String, List<String>> e = batch.get(ri).byQueue().entrySet().iterator().next();
-                List<String> a = e.getValue();
-                Map<String, String> fields = new LinkedHashMap<>(4);
-                fields.put("id", a.get(0));
-                fields.put("p", a.get(4));
-                fields.put("t", a.get(3));
-                String stream = keys(e.getKey()).stream(Integer.parseInt(a.get(1)));
-                added.add(p.xadd(stream, XAddParams.xAddParams(), fields));
+        Object[] replies = new Object[calls.size()];
+        Object[] added = new Object[singles.size()];
+        guard.run(what, false, j -> {
+            List<Response<Object>> scriptResponses = new ArrayList<>(Collections.nCopies(calls.size(), null));
+            List<Response<StreamEntryID>> addResponses = new ArrayList<>(Collections.nCopies(singles.size(), null));
+            GroupedPipeline pipeline = new GroupedPipeline();
+            Map<String, Integer> groupOf = new HashMap<>();
+            for (String queue : queues) {
+                groupOf.put(queue, pipeline.add(keys(queue).delayed(), p -> {
+                    for (int ci = 0; ci < calls.size(); ci++) {
+                        if (calls.get(ci).queue.equals(queue)) {
+                            scriptResponses.set(ci, scripts.get(ci).queue(p));
+                        }
+                    }
+                    for (int si = 0; si < singles.size(); si++) {
+                        Map.Entry<String, List<String>> e = batch.get(singles.get(si)).byQueue().entrySet().iterator()
+                                .next();
+                        if (e.getKey().equals(queue)) {
+                            addResponses.set(si, p.xadd(keys(queue).stream(Integer.parseInt(e.getValue().get(1))),
+                                    XAddParams.xAddParams(), singleFields(e.getValue())));
+                        }
+                    }
+                }));
             }
-        }));
+            GroupedPipeline.Failure[] failed = pipeline.run(j, guard::nodeFailed, false);
+            for (int ci = 0; ci < calls.size(); ci++) {
+                PublishCall c = calls.get(ci);
+                GroupedPipeline.Failure f = failed[groupOf.get(c.queue)];
+                if (f != null) {
+                    replies[ci] = f;
+                    continue;
+                }
+                try {
+                    replies[ci] = scripts.get(ci).reply(j, scriptResponses.get(ci));
+                } catch (JedisDataException e) {
+                    replies[ci] = refusal(e);
+                }
+            }
+            for (int si = 0; si < singles.size(); si++) {
+                String queue = batch.get(singles.get(si)).byQueue().keySet().iterator().next();
+                GroupedPipeline.Failure f = failed[groupOf.get(queue)];
+                if (f != null) {
+                    added[si] = f;
+                    continue;
+                }
+                try {
+                    added[si] = addResponses.get(si).get();
+                } catch (JedisDataException e) {
+                    added[si] = refusal(e);
+                }
+            }
+            return null;
+        });
         RuntimeException[] failures = new RuntimeException[batch.size()];
         for (int i = 0; i < singles.size(); i++) {
-            try {
-                added.get(i).get();
-            } catch (RuntimeException e) {
-                failures[singles.get(i)] = publishFailure(batch.get(singles.get(i)), e);
+            RuntimeException failure = publishFailure(batch.get(singles.get(i)), added[i]);
+            if (failure != null) {
+                failures[singles.get(i)] = failure;
             }
         }
         for (int ci = 0; ci < calls.size(); ci++) {
-            if (replies.get(ci) instanceof RuntimeException e) {
-                for (int ri : calls.get(ci).requests) {
-                    if (failures[ri] == null) {
-                        failures[ri] = publishFailure(batch.get(ri), e);
-                    }
+            for (int ri : calls.get(ci).requests) {
+                if (failures[ri] == null) {
+                    failures[ri] = publishFailure(batch.get(ri), replies[ci]);
                 }
             }
         }
         return java.util.Arrays.asList(failures);
+    }
+
+    /** An error reply to a command (which did not run); on a Cluster in transition, renews the slot map. */
+    private JedisDataException refusal(JedisDataException e) {
+        if (ConnectionGuard.isTopologyChange(e)) {
+            guard.topologyChanged(e);
+        }
+        return e;
+    }
+
+    /** The fields of the stream entry of a single message (its publish arguments, see {@link #publish}). */
+    private static Map<String, String> singleFields(List<String> a) {
+        Map<String, String> fields = new LinkedHashMap<>(4);
+        fields.put("id", a.get(0));
+        fields.put("p", a.get(4));
+        fields.put("t", a.get(3));
+        return fields;
+    }
+
+    /** The failure of request {@code r} if the reply to one of its commands says it failed, else null. */
+    private BrokerException publishFailure(PublishRequest r, Object reply) {
+        if (reply instanceof GroupedPipeline.Failure f) {
+            return f.toException("publish of " + r.count() + " message(s) to " + r.byQueue().keySet(),
+                    guard.where());
+        }
+        if (reply instanceof RuntimeException e) {
+            return publishFailure(r, e);
+        }
+        return null;
     }
 
     private BrokerException publishFailure(PublishRequest r, RuntimeException e) {
@@ -438,6 +517,17 @@ public final class RedisBroker implements Broker {
             if (remainingMillis <= 0) {
                 return List.of();
             }
+            if (round.wake.isEmpty() && outages.any()) {
+                // Every queue that answered has messages being read elsewhere, or none answered (their nodes
+                // failed): wait for the next attempt on a failed queue, not for news.
+                long until = Math.min(deadline, outages.nextAttemptNanos(deadline));
+                if (!ConnectionGuard.sleep(Math.min(until - System.nanoTime(),
+                        TimeUnit.MILLISECONDS.toNanos(MAX_BLOCK_MILLIS)))) {
+                    return List.of();
+                }
+                news = Set.of();
+                continue;
+            }
             long block = Math.min(remainingMillis,
                     round.reclaimSkipped ? RECLAIM_INTERVAL_MILLIS : MAX_BLOCK_MILLIS);
             for (String[] w : round.wake.values()) {
@@ -468,9 +558,22 @@ public final class RedisBroker implements Broker {
         List<String> watched = names;
         long block = blockMillis;
         if (cluster && names.size() > 1) {
-            // Streams of different queues live in different slots: watch one queue (rotating) briefly.
-            watched = List.of(names.get(Math.floorMod(fairnessCursor.get(), names.size())));
-            block = Math.min(block, 100);
+            // Streams of different queues live in different slots: watch one queue (rotating) briefly, one
+            // that answered; a node failure there only puts that queue aside (see QueueOutages).
+            String q = watchable(names, wake);
+            if (q == null) {
+                return Set.of();
+            }
+            try {
+                return awaitNews(j, List.of(q), wake, Math.min(block, 100));
+            } catch (JedisException e) {
+                if (!ConnectionGuard.isConnectionFailure(e)) {
+                    throw e;
+                }
+                outages.failed(q, e);
+                guard.nodeFailed(e);
+                return Set.of();
+            }
         }
         Map<String, StreamEntryID> streams = new LinkedHashMap<>();
         Map<String, String> queueOf = new HashMap<>();
@@ -496,6 +599,18 @@ public final class RedisBroker implements Broker {
             }
         }
         return news;
+    }
+
+    /** The queue a cluster's fetch watches next: from a rotating start, the first the last pass found quiet. */
+    private String watchable(List<String> names, Map<String, String[]> wake) {
+        int start = Math.floorMod(fairnessCursor.get(), names.size());
+        for (int i = 0; i < names.size(); i++) {
+            String q = names.get((start + i) % names.size());
+            if (wake.containsKey(q)) {
+                return q;
+            }
+        }
+        return null;
     }
 
     /**
@@ -601,6 +716,10 @@ public final class RedisBroker implements Broker {
                 order.add(q);
             }
         }
+        if (outages.any()) {
+            long nanos = System.nanoTime();
+            order.removeIf(q -> outages.waiting(q, nanos));
+        }
         String consumer = consumerFor(lease);
         Set<String> exhausted = new LinkedHashSet<>();
         Map<String, String[]> wake = new HashMap<>();
@@ -648,7 +767,7 @@ public final class RedisBroker implements Broker {
             Map<String, Integer> direct = new LinkedHashMap<>();
             List<String> dueChecks = new ArrayList<>();
             Map<String, Integer> scripted = new LinkedHashMap<>();
-            List<ScriptCall> calls = new ArrayList<>();
+            Map<String, ScriptCall> calls = new HashMap<>();
             for (int i = 0; i < serve; i++) {
                 int share = base + (i < extra ? 1 : 0);
                 if (share == 0) {
@@ -665,7 +784,7 @@ public final class RedisBroker implements Broker {
                 }
                 boolean reclaim = nanos - st.reclaimedAt >= RECLAIM_INTERVAL_NANOS;
                 reclaimSkipped |= !reclaim;
-                calls.add(new ScriptCall(FETCH, keys(q).all(), List.of(Long.toString(now), Integer.toString(share),
+                calls.put(q, new ScriptCall(FETCH, keys(q).all(), List.of(Long.toString(now), Integer.toString(share),
                         GROUP, consumer, Integer.toString(MOVE_BATCH), reclaim ? "1" : "0")));
                 scripted.put(q, share);
                 st.scriptedAt = nanos;
@@ -677,33 +796,77 @@ public final class RedisBroker implements Broker {
             }
             // A quiet queue's probe is the same check for due delayed messages, plus whether entries came.
             dueChecks.addAll(probes);
-            // One round trip: the scripts, the plain reads, the checks (and the quiet queues' probes), and the
-            // revocations' version.
+            // One round trip (one per node on a Cluster, each queue's commands in one group): the scripts, the
+            // plain reads, the checks (and the quiet queues' probes), and the revocations' version.
+            Map<String, Response<Object>> scriptReplies = new HashMap<>();
             Map<String, Response<List<Map.Entry<String, List<StreamEntry>>>>> reads = new LinkedHashMap<>();
-            List<Response<Long>> dueCounts = new ArrayList<>(dueChecks.size());
-            List<Response<List<Map.Entry<String, List<StreamEntry>>>>> probeNews = new ArrayList<>(probes.size());
+            Map<String, Response<Long>> dueCounts = new HashMap<>();
+            Map<String, Response<List<Map.Entry<String, List<StreamEntry>>>>> probeNews = new HashMap<>();
             List<Response<String>> version = new ArrayList<>(1);
             String dueBy = Long.toString(now);
-            List<Object> replies = ScriptCall.runAll(j, calls, p -> {
-                direct.forEach((q, share) -> reads.put(q, p.xreadGroup(GROUP, consumer,
-                        XReadGroupParams.xReadGroupParams().count(share), keys(q).unread())));
-                dueChecks.forEach(q -> dueCounts.add(p.zcount(keys(q).delayed(), "-inf", dueBy)));
-                for (String q : probes) {
-                    Map<String, StreamEntryID> after = new LinkedHashMap<>();
-                    addAfter(after, keys(q), wake.get(q));
-                    probeNews.add(p.xread(XReadParams.xReadParams().count(1), after));
-                }
-                version.add(p.get(control.versionKey()));
-            });
-            control.observed(version.get(0).get());
-            for (int d = 0; d < dueChecks.size(); d++) {
-                QueueState st = state(dueChecks.get(d));
-                st.checkedAt = nanos;
-                st.due = dueCounts.get(d).get() > 0;
+            Set<String> touched = new LinkedHashSet<>(scripted.keySet());
+            touched.addAll(direct.keySet());
+            touched.addAll(dueChecks);
+            GroupedPipeline pipeline = new GroupedPipeline();
+            Map<String, Integer> groupOf = new HashMap<>();
+            for (String q : touched) {
+                groupOf.put(q, pipeline.add(keys(q).delayed(), p -> {
+                    ScriptCall call = calls.get(q);
+                    if (call != null) {
+                        scriptReplies.put(q, call.queue(p));
+                    }
+                    Integer share = direct.get(q);
+                    if (share != null) {
+                        reads.put(q, p.xreadGroup(GROUP, consumer, XReadGroupParams.xReadGroupParams().count(share),
+                                keys(q).unread()));
+                    }
+                    if (dueChecks.contains(q)) {
+                        dueCounts.put(q, p.zcount(keys(q).delayed(), "-inf", dueBy));
+                    }
+                    if (probes.contains(q)) {
+                        Map<String, StreamEntryID> after = new LinkedHashMap<>();
+                        addAfter(after, keys(q), wake.get(q));
+                        probeNews.put(q, p.xread(XReadParams.xReadParams().count(1), after));
+                    }
+                }));
             }
-            for (int d = 0; d < probes.size(); d++) {
-                String q = probes.get(d);
-                List<Map.Entry<String, List<StreamEntry>>> came = probeNews.get(d).get();
+            int versionGroup = pipeline.add(control.versionKey(), p -> version.add(p.get(control.versionKey())));
+            GroupedPipeline.Failure[] failed = pipeline.run(j, guard::nodeFailed, true);
+            if (failed[versionGroup] == null) {
+                control.observed(version.get(0).get());
+            } else {
+                control.versionUnknown();
+            }
+            for (String q : touched) {
+                // Its node failed, or its slot has no live master yet (CLUSTERDOWN) or moved: this queue waits
+                // for its next attempt (see QueueOutages), the others go on.
+                GroupedPipeline.Failure nodeFailure = failed[groupOf.get(q)];
+                JedisException why = nodeFailure != null ? nodeFailure.cause()
+                        : topologyChange(scriptReplies.get(q), reads.get(q), dueCounts.get(q), probeNews.get(q));
+                if (why == null) {
+                    outages.answered(q);
+                    continue;
+                }
+                if (nodeFailure == null) {
+                    guard.topologyChanged(why);
+                }
+                outages.failed(q, why);
+                later.remove(q);
+                direct.remove(q);
+                scripted.remove(q);
+                dueChecks.remove(q);
+                probes.remove(q);
+                exhausted.add(q);
+                wake.remove(q);
+                state(q).quiet = null;
+            }
+            for (String q : dueChecks) {
+                QueueState st = state(q);
+                st.checkedAt = nanos;
+                st.due = dueCounts.get(q).get() > 0;
+            }
+            for (String q : probes) {
+                List<Map.Entry<String, List<StreamEntry>>> came = probeNews.get(q).get();
                 if ((came != null && !came.isEmpty()) || state(q).due) {
                     // Something came: the queue is read (with the script) in the next read of this pass.
                     state(q).quiet = null;
@@ -713,11 +876,10 @@ public final class RedisBroker implements Broker {
             }
             probes.clear();
             left -= takeDirect(j, direct, reads, out);
-            int i = 0;
             for (Map.Entry<String, Integer> e : scripted.entrySet()) {
                 String q = e.getKey();
                 int share = e.getValue();
-                List<?> reply = (List<?>) replies.get(i++);
+                List<?> reply = (List<?>) calls.get(q).reply(j, scriptReplies.get(q));
                 List<?> taken = (List<?>) reply.get(0);
                 int got = 0;
                 for (Object o : taken) {
@@ -752,6 +914,23 @@ public final class RedisBroker implements Broker {
             }
         }
         return new Round(out, wake, reclaimSkipped);
+    }
+
+    /** The first of these replies (null: not sent) saying the Cluster's topology changes, else null. */
+    private static JedisDataException topologyChange(Response<?>... replies) {
+        for (Response<?> r : replies) {
+            if (r == null) {
+                continue;
+            }
+            try {
+                r.get();
+            } catch (JedisDataException e) {
+                if (ConnectionGuard.isTopologyChange(e)) {
+                    return e;
+                }
+            }
+        }
+        return null;
     }
 
     /**
@@ -914,18 +1093,30 @@ public final class RedisBroker implements Broker {
             r.byQueue().forEach((q, members) -> merged.computeIfAbsent(q, x -> new ArrayList<>()).addAll(members));
         }
         Map<String, List<Response<Long>>> responses = new LinkedHashMap<>();
-        guard.run("ack of " + total + " message(s) on " + merged.keySet(), true, j -> {
-            try (AbstractPipeline p = j.pipelined()) {
-                merged.forEach((q, members) -> responses.put(q, ackCommands(p, keys(q), members)));
-                p.sync();
-            }
+        Map<String, RuntimeException> failed = new HashMap<>();
+        String what = "ack of " + total + " message(s) on " + merged.keySet();
+        guard.run(what, true, j -> {
+            responses.clear();
+            failed.clear();
+            GroupedPipeline pipeline = new GroupedPipeline();
+            Map<String, Integer> groupOf = new HashMap<>();
+            merged.forEach((q, members) -> groupOf.put(q, pipeline.add(keys(q).delayed(),
+                    p -> responses.put(q, ackCommands(p, keys(q), members)))));
+            GroupedPipeline.Failure[] nodeFailures = pipeline.run(j, guard::nodeFailed, false);
+            groupOf.forEach((q, g) -> {
+                if (nodeFailures[g] != null) {
+                    responses.remove(q);
+                    failed.put(q, nodeFailures[g].toException("ack on queue " + q, guard.where()));
+                }
+            });
             return null;
         });
-        Map<String, RuntimeException> failed = new HashMap<>();
         responses.forEach((q, list) -> {
             for (Response<Long> r : list) {
                 try {
                     r.get();
+                } catch (JedisDataException e) {
+                    failed.putIfAbsent(q, refusal(e));
                 } catch (RuntimeException e) {
                     failed.putIfAbsent(q, e);
                 }
@@ -986,12 +1177,17 @@ public final class RedisBroker implements Broker {
         }
         String consumer = consumerFor(lease);
         Map<String, Response<List<StreamEntryID>>> claimed = new LinkedHashMap<>();
-        guard.run("lease extension of " + deliveries.size() + " message(s)", true, j -> {
-            try (AbstractPipeline p = j.pipelined()) {
-                byStream.forEach((stream, receipts) -> claimed.put(stream, p.xclaimJustId(stream, GROUP, consumer, 0,
-                        XClaimParams.xClaimParams(), receipts.keySet().stream().map(StreamEntryID::new)
-                                .toArray(StreamEntryID[]::new))));
-                p.sync();
+        String what = "lease extension of " + deliveries.size() + " message(s)";
+        guard.run(what, true, j -> {
+            GroupedPipeline pipeline = new GroupedPipeline();
+            byStream.forEach((stream, receipts) -> pipeline.add(stream, p -> claimed.put(stream, p.xclaimJustId(stream,
+                    GROUP, consumer, 0, XClaimParams.xClaimParams(), receipts.keySet().stream().map(StreamEntryID::new)
+                            .toArray(StreamEntryID[]::new)))));
+            for (GroupedPipeline.Failure f : pipeline.run(j, guard::nodeFailed, false)) {
+                if (f != null) {
+                    // Part of the leases were extended: the worker's next extension covers them all again.
+                    throw f.toException(what, guard.where());
+                }
             }
             return null;
         });
@@ -1559,6 +1755,7 @@ public final class RedisBroker implements Broker {
                             .build();
                     case SENTINEL -> {
                         JedisClientConfig sentinelCfg = DefaultJedisClientConfig.builder()
+                                .autoNegotiateProtocol(false) // Sentinels speak RESP2 here; no warning per connection
                                 .connectionTimeoutMillis(timeoutMillis)
                                 .socketTimeoutMillis(timeoutMillis)
                                 .clientName(clientName)
@@ -1574,6 +1771,10 @@ public final class RedisBroker implements Broker {
                     }
                     case CLUSTER -> RedisClusterClient.builder()
                             .nodes(new LinkedHashSet<HostAndPort>(u.hosts()))
+                            // A command to a dead master is retried (renewing the slot map) for one timeout at
+                            // most, not five: the broker renews the map itself at every failure.
+                            .maxAttempts(CLUSTER_MAX_ATTEMPTS)
+                            .maxTotalRetriesDuration(timeout)
                             .clientConfig(cfg.build())
                             .poolConfig(pool)
                             .build();

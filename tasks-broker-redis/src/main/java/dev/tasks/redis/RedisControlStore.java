@@ -79,6 +79,15 @@ final class RedisControlStore implements ControlStore {
         observation.set(new Observation(version == null ? "0" : version, System.nanoTime()));
     }
 
+    /**
+     * A fetch on this thread could not read the revocations' version (its Cluster node failed): the next
+     * check on this thread (the fetched batch's) asks once and fails fast, rather than holding up the
+     * fetches of the other queues while it waits for a failover.
+     */
+    void versionUnknown() {
+        observation.set(new Observation(null, System.nanoTime()));
+    }
+
     @Override
     public int chordAdd(String chordId, int index, String resultJson, Duration ttl) {
         Objects.requireNonNull(chordId, "chordId");
@@ -138,6 +147,10 @@ final class RedisControlStore implements ControlStore {
         String what = "checking " + ids.length + " task(s) for revocation";
         long now = clock.millis();
         Observation seen = observation.get();
+        if (seen != null && seen.version == null) {
+            observation.remove();
+            return revokedByScores(ids, now, what, false);
+        }
         if (seen != null) {
             observation.remove();
             if (System.nanoTime() - seen.atNanos < TimeUnit.MILLISECONDS.toNanos(OBSERVATION_FRESH_MILLIS)) {
@@ -150,7 +163,7 @@ final class RedisControlStore implements ControlStore {
                 }
             }
         }
-        return revokedByScores(ids, now, what);
+        return revokedByScores(ids, now, what, true);
     }
 
     /** Loads the live revocations and their version; null (and none kept) if there are too many. */
@@ -187,9 +200,13 @@ final class RedisControlStore implements ControlStore {
         return out;
     }
 
-    /** {@code ZMSCORE} of the ids, then, only if some are live, {@code HMGET} of their flags. */
-    private Map<String, Boolean> revokedByScores(String[] ids, long now, String what) {
-        List<Double> scores = guard.run(what, true, j -> j.zmscore(revokedKeys.get(0), ids));
+    /**
+     * {@code ZMSCORE} of the ids, then, only if some are live, {@code HMGET} of their flags; {@code
+     * throughFailover}: see {@link ConnectionGuard#runThroughFailover}.
+     */
+    private Map<String, Boolean> revokedByScores(String[] ids, long now, String what, boolean throughFailover) {
+        List<Double> scores = throughFailover ? guard.runThroughFailover(what, j -> j.zmscore(revokedKeys.get(0), ids))
+                : guard.run(what, true, j -> j.zmscore(revokedKeys.get(0), ids));
         List<String> live = new ArrayList<>();
         for (int i = 0; i < ids.length; i++) {
             Double until = scores.get(i);
@@ -201,7 +218,7 @@ final class RedisControlStore implements ControlStore {
             return Map.of();
         }
         String[] liveIds = live.toArray(String[]::new);
-        List<String> flags = guard.run(what, true, j -> j.hmget(revokedKeys.get(1), liveIds));
+        List<String> flags = guard.runThroughFailover(what, j -> j.hmget(revokedKeys.get(1), liveIds));
         Map<String, Boolean> out = new HashMap<>();
         for (int i = 0; i < liveIds.length; i++) {
             out.put(liveIds[i], "1".equals(flags.get(i)));

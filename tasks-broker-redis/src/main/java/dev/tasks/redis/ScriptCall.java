@@ -2,7 +2,6 @@ package dev.tasks.redis;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
@@ -20,14 +19,6 @@ record ScriptCall(LuaScript script, List<String> keys, List<String> args) {
         return throwFirstError(runEach(jedis, calls));
     }
 
-    /**
-     * Like {@link #runAll(UnifiedJedis, List)}, with more commands that {@code alongside} queues in the same
-     * pipeline after the calls (their responses are complete when this returns).
-     */
-    static List<Object> runAll(UnifiedJedis jedis, List<ScriptCall> calls, Consumer<AbstractPipeline> alongside) {
-        return throwFirstError(runEach(jedis, calls, alongside));
-    }
-
     private static List<Object> throwFirstError(List<Object> replies) {
         for (Object reply : replies) {
             if (reply instanceof JedisDataException e) {
@@ -42,7 +33,7 @@ record ScriptCall(LuaScript script, List<String> keys, List<String> args) {
      * returned in order, or the {@link JedisDataException} the server answered it with. A failure of the
      * round trip itself (connection) is thrown.
      */
-    static List<Object> runEach(UnifiedJedis jedis, List<ScriptCall> calls) {
+    private static List<Object> runEach(UnifiedJedis jedis, List<ScriptCall> calls) {
         if (calls.size() == 1) {
             ScriptCall c = calls.get(0);
             Object reply;
@@ -53,40 +44,46 @@ record ScriptCall(LuaScript script, List<String> keys, List<String> args) {
             }
             return java.util.Collections.singletonList(reply);
         }
-        return runEach(jedis, calls, p -> { });
+        return pipelined(jedis, calls);
+    }
+
+    /** Queues this call in {@code p} by SHA ({@code EVALSHA}); {@link #reply} reads its answer. */
+    Response<Object> queue(AbstractPipeline p) {
+        return p.evalsha(script.sha(), keys, args);
     }
 
     /**
-     * Like {@link #runEach(UnifiedJedis, List)}, with more commands that {@code alongside} queues in the same
-     * pipeline after the calls (their responses are complete when this returns).
+     * The reply to this call queued with {@link #queue}: when the server answered {@code NOSCRIPT} the
+     * call did not run, so the script is loaded and the call run again.
+     *
+     * @throws JedisDataException any other error reply
      */
-    static List<Object> runEach(UnifiedJedis jedis, List<ScriptCall> calls, Consumer<AbstractPipeline> alongside) {
+    Object reply(UnifiedJedis jedis, Response<Object> response) {
+        try {
+            return response.get();
+        } catch (JedisDataException e) {
+            if (!LuaScript.isNoScript(e)) {
+                throw e;
+            }
+            return script.eval(jedis, keys, args);
+        }
+    }
+
+    private static List<Object> pipelined(UnifiedJedis jedis, List<ScriptCall> calls) {
         List<Response<Object>> responses = new ArrayList<>(calls.size());
         try (AbstractPipeline p = jedis.pipelined()) {
             for (ScriptCall c : calls) {
-                responses.add(p.evalsha(c.script.sha(), c.keys, c.args));
+                responses.add(c.queue(p));
             }
-            alongside.accept(p);
             p.sync();
         }
         List<Object> out = new ArrayList<>(calls.size());
         for (int i = 0; i < calls.size(); i++) {
-            Object reply;
             try {
-                reply = responses.get(i).get();
+                out.add(calls.get(i).reply(jedis, responses.get(i)));
             } catch (JedisDataException e) {
-                if (LuaScript.isNoScript(e)) {
-                    ScriptCall c = calls.get(i);
-                    try {
-                        reply = c.script.eval(jedis, c.keys, c.args);
-                    } catch (JedisDataException again) {
-                        reply = again;
-                    }
-                } else {
-                    reply = e;
-                }
+                out.add(e);
             }
-            out.add(reply);
         }
         return out;
     }

@@ -22,6 +22,9 @@ final class Producer implements AutoCloseable {
     private final AtomicInteger attempts = new AtomicInteger();
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile long lastFailureNanos;
+    private volatile long recoveredNanos;
+    private volatile long lastAcceptedNanos;
 
     Producer(Tasks tasks, String queue, String prefix, long pauseMillis) {
         this.tasks = tasks;
@@ -39,8 +42,13 @@ final class Producer implements AutoCloseable {
             try {
                 tasks.send(Signature.of("rel.record", key, 0L).queue(queue));
                 accepted.add(key);
+                lastAcceptedNanos = System.nanoTime();
+                if (lastFailureNanos != 0 && recoveredNanos - lastFailureNanos <= 0) {
+                    recoveredNanos = System.nanoTime();
+                }
             } catch (RuntimeException e) {
                 failures.add(e);
+                lastFailureNanos = System.nanoTime();
             }
             LockSupport.parkNanos(pauseNanos);
         }
@@ -52,6 +60,16 @@ final class Producer implements AutoCloseable {
 
     List<RuntimeException> failures() {
         return failures;
+    }
+
+    /** {@link System#nanoTime()} of the first enqueue that went through after the last failed one; 0 if none. */
+    long recoveredNanos() {
+        return recoveredNanos;
+    }
+
+    /** {@link System#nanoTime()} of the last enqueue that went through; 0 if none. */
+    long lastAcceptedNanos() {
+        return lastAcceptedNanos;
     }
 
     int attempts() {

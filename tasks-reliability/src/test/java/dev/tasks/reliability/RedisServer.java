@@ -25,14 +25,18 @@ final class RedisServer implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final List<String> extra;
+    private final Path config;
+    private final String readyText;
     private final Thread hook;
     private Process process;
     private int starts;
 
-    private RedisServer(Path dir, int port, List<String> extra) {
+    private RedisServer(Path dir, int port, Path config, String readyText, List<String> extra) {
         this.binary = Env.executable("redis-server");
         this.dir = dir;
         this.port = port;
+        this.config = config;
+        this.readyText = readyText;
         this.extra = List.copyOf(extra);
         this.hook = new Thread(this::killQuietly, "test-redis-server-reaper");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -45,7 +49,18 @@ final class RedisServer implements AutoCloseable {
 
     /** Starts a server in {@code dir} on {@code port} (e.g. a TLS port: pass {@code --port 0} in the arguments). */
     static RedisServer start(Path dir, int port, String... extraArgs) {
-        RedisServer s = new RedisServer(dir, port, List.of(extraArgs));
+        return start(new RedisServer(dir, port, null, "Ready to accept connections", List.of(extraArgs)));
+    }
+
+    /**
+     * Starts {@code redis-server <config> --sentinel} in {@code dir} on {@code port}; it is up when its log
+     * says it monitors its master ({@code config} names it, and is rewritten by the Sentinel).
+     */
+    static RedisServer startSentinel(Path dir, int port, Path config) {
+        return start(new RedisServer(dir, port, config, "+monitor master", List.of("--sentinel")));
+    }
+
+    private static RedisServer start(RedisServer s) {
         try {
             s.start();
         } catch (RuntimeException | Error e) {
@@ -105,7 +120,11 @@ final class RedisServer implements AutoCloseable {
         if (isAlive()) {
             throw new IllegalStateException("redis-server on port " + port + " is already running");
         }
-        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--port", Integer.toString(port),
+        List<String> cmd = new ArrayList<>(List.of(binary.toString()));
+        if (config != null) {
+            cmd.add(config.toString());
+        }
+        cmd.addAll(List.of("--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--protected-mode", "yes", "--dir", dir.toString(), "--logfile",
                 logFile().toString(), "--daemonize", "no", "--save", ""));
         boolean aof = false;
@@ -137,8 +156,7 @@ final class RedisServer implements AutoCloseable {
     private int countReady() {
         String log = log();
         int n = 0;
-        for (int i = log.indexOf("Ready to accept connections"); i >= 0;
-                i = log.indexOf("Ready to accept connections", i + 1)) {
+        for (int i = log.indexOf(readyText); i >= 0; i = log.indexOf(readyText, i + 1)) {
             n++;
         }
         return n;

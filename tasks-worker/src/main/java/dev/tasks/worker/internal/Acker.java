@@ -21,18 +21,22 @@ import org.slf4j.LoggerFactory;
  * one ack is in flight.
  *
  * <p>An ack that fails with a {@link BrokerException} (connection lost, lock timeout: whether it took effect is
- * unknown) is sent again, with what finished meanwhile, after a pause that doubles from {@value #FIRST_RETRY_MILLIS}
- * ms up to {@value #MAX_RETRY_MILLIS} ms, until it goes through: the tasks stay the worker's (its heartbeat keeps
- * their leases) instead of running again elsewhere because of one failed round trip. Sending an ack again is
- * safe on every broker: an ack names one delivery, and acknowledging a delivery that is gone (acknowledged, or
+ * unknown) is sent again, with what finished meanwhile on the same queues, after a pause that doubles from
+ * {@value #FIRST_RETRY_MILLIS} ms up to {@value #MAX_RETRY_MILLIS} ms, until it goes through: the tasks stay the
+ * worker's (its heartbeat keeps their leases) instead of running again elsewhere because of one failed round
+ * trip. One failing queue does not hold up the others (a Redis Cluster node that failed serves only some
+ * queues): a failed ack of several queues is sent again per queue at once, the queues whose ack goes through
+ * are done, and what finishes on other queues meanwhile is sent at once. Sending an ack again is safe on
+ * every broker: an ack names one delivery, and acknowledging a delivery that is gone (acknowledged, or
  * delivered again after its lease ran out) does nothing. Once {@link #close} was called, failing acks are
  * retried only until its timeout.
  *
  * <p>A task's outcome is reported only from the ack's completion: {@link Done#acked()} after the broker
  * confirmed it, {@link Done#failed} with the error otherwise (any other exception, or a broker error still
  * there when the acker closes; the task then stays leased and is redelivered when its lease runs out). At most
- * {@code limit} acks wait at once: past that, {@link #submit} blocks, so a broker that stops acknowledging
- * stops the slots too instead of letting finished tasks pile up.
+ * {@code limit} acks of one queue wait at once: past that, {@link #submit} of a task of that queue blocks, so a
+ * broker that stops acknowledging stops the slots too instead of letting finished tasks pile up, while a
+ * queue whose acks fail alone (its Redis Cluster node failed) does not stop the tasks of the other queues.
  */
 final class Acker {
 
@@ -53,7 +57,9 @@ final class Acker {
     private final Broker broker;
     private final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
-    private final Semaphore room;
+    private final int limit;
+    /** Per queue, room for that many pending acks: a queue whose acks fail does not stop the others' slots. */
+    private final java.util.Map<String, Semaphore> rooms = new java.util.concurrent.ConcurrentHashMap<>();
     private final Thread thread;
     private volatile boolean sleeping;
     private volatile boolean closing;
@@ -62,7 +68,7 @@ final class Acker {
 
     Acker(Broker broker, int limit, String threadName) {
         this.broker = broker;
-        this.room = new Semaphore(limit);
+        this.limit = limit;
         this.thread = new Thread(this::loop, threadName);
         // Daemon: close() drains it; a broker call hanging past the worker's stop must not keep the JVM alive.
         thread.setDaemon(true);
@@ -74,7 +80,7 @@ final class Acker {
 
     /** Queues the delivery's ack, waiting while {@code limit} acks are pending; {@code done} is told the outcome. */
     void submit(Delivery delivery, Done done) {
-        room.acquireUninterruptibly();
+        room(delivery.queue()).acquireUninterruptibly();
         pending.incrementAndGet();
         queue.add(new Item(delivery, done));
         if (sleeping) {
@@ -126,45 +132,116 @@ final class Acker {
 
     private void loop() {
         List<Item> batch = new ArrayList<>();
+        // Items whose ack failed, sent again at retryAt with what finished meanwhile on the same queues; what
+        // finishes on other queues goes out at once.
+        List<Item> retrying = new ArrayList<>();
+        java.util.Set<String> failing = new java.util.HashSet<>();
+        long retryAt = 0;
         long retryMillis = FIRST_RETRY_MILLIS;
         int attempts = 0;
         while (true) {
             Item next;
             while ((next = queue.poll()) != null) {
-                batch.add(next);
+                (failing.contains(next.delivery().queue()) ? retrying : batch).add(next);
+            }
+            boolean retryDue = !retrying.isEmpty() && System.nanoTime() - retryAt >= 0;
+            if (retryDue) {
+                batch.addAll(retrying);
+                retrying.clear();
+                failing.clear();
             }
             if (batch.isEmpty()) {
                 if (closing && pending.get() == 0) {
                     return;
                 }
+                long park = retrying.isEmpty() ? IDLE_PARK_NANOS
+                        : Math.max(1, Math.min(IDLE_PARK_NANOS, retryAt - System.nanoTime()));
                 sleeping = true;
-                if (queue.isEmpty() && !closing) {
-                    LockSupport.parkNanos(this, IDLE_PARK_NANOS);
+                if (queue.isEmpty() && (!closing || !retrying.isEmpty())) {
+                    LockSupport.parkNanos(this, park);
                 }
                 sleeping = false;
                 continue;
             }
+            int sent = batch.size();
             RuntimeException failure = send(batch);
-            attempts++;
+            if (failure instanceof BrokerException && spansQueues(batch)) {
+                failure = settleQueuesThatAnswer(batch);
+            }
             if (failure instanceof BrokerException && retryable(retryMillis)) {
-                if (attempts == 1) {
+                if (attempts == 0) {
                     log.warn("acknowledging {} finished task(s) failed ({}); retrying every {} ms or less, the tasks"
                             + " stay leased meanwhile", batch.size(), failure.getMessage(), MAX_RETRY_MILLIS);
                 }
-                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(retryMillis));
+                attempts++;
+                for (Item item : batch) {
+                    failing.add(item.delivery().queue());
+                }
+                retrying.addAll(batch);
+                batch.clear();
+                retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(retryMillis);
                 retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
                 continue;
             }
-            if (failure == null && attempts > 1) {
-                log.info("acknowledged {} finished task(s) after {} attempts", batch.size(), attempts);
+            if (failure == null && retryDue) {
+                log.info("acknowledged {} finished task(s) after {} attempts", sent, attempts + 1);
             }
             report(batch, failure);
             pending.addAndGet(-batch.size());
-            room.release(batch.size());
+            release(batch);
             batch.clear();
-            retryMillis = FIRST_RETRY_MILLIS;
-            attempts = 0;
+            if (retrying.isEmpty()) {
+                retryMillis = FIRST_RETRY_MILLIS;
+                attempts = 0;
+            }
         }
+    }
+
+    private Semaphore room(String queue) {
+        return rooms.computeIfAbsent(queue, q -> new Semaphore(limit));
+    }
+
+    private void release(List<Item> items) {
+        for (Item item : items) {
+            room(item.delivery().queue()).release();
+        }
+    }
+
+    private static boolean spansQueues(List<Item> batch) {
+        String first = batch.get(0).delivery().queue();
+        for (Item item : batch) {
+            if (!item.delivery().queue().equals(first)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * After an ack of several queues failed: acks each queue on its own, completes the items of the queues
+     * whose ack went through (on a Redis Cluster a failed node serves only some of them) and leaves the
+     * others in {@code batch}, so that one failing queue does not hold up the others (nor, once the
+     * pending acks fill up, every slot). Returns the failure of the first queue that failed, else null.
+     */
+    private RuntimeException settleQueuesThatAnswer(List<Item> batch) {
+        java.util.Map<String, List<Item>> byQueue = new java.util.LinkedHashMap<>();
+        for (Item item : batch) {
+            byQueue.computeIfAbsent(item.delivery().queue(), q -> new ArrayList<>()).add(item);
+        }
+        RuntimeException failure = null;
+        batch.clear();
+        for (List<Item> items : byQueue.values()) {
+            RuntimeException e = send(items);
+            if (e == null) {
+                report(items, null);
+                pending.addAndGet(-items.size());
+                release(items);
+            } else {
+                batch.addAll(items);
+                failure = failure == null ? e : failure;
+            }
+        }
+        return failure;
     }
 
     /** Whether a failed ack is sent again after {@code retryMillis}: always until {@link #close}, then until its timeout. */
