@@ -246,6 +246,54 @@ class PlacesAndAckerTest {
     }
 
     /** Two messages published to queue q and leased. */
+    @Test
+    void a_queue_whose_acks_fail_holds_up_neither_the_acks_nor_the_slots_of_the_other_queues() throws Exception {
+        try (InMemoryBroker memory = InMemoryBroker.create()) {
+            List<OutboundMessage> out = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                out.add(new OutboundMessage("bad" + i, "bad", 5, null, "{}"));
+            }
+            for (int i = 0; i < 6; i++) {
+                out.add(new OutboundMessage("good" + i, "good", 5, null, "{}"));
+            }
+            memory.publish(out);
+            List<Delivery> bad = memory.fetch(List.of("bad"), 2, LEASE, Duration.ZERO);
+            List<Delivery> good = memory.fetch(List.of("good"), 6, LEASE, Duration.ZERO);
+            // As on a Redis Cluster whose node serving "bad" died: any ack that includes "bad" fails.
+            AtomicBoolean badNodeUp = new AtomicBoolean(false);
+            ForwardingBroker broker = new ForwardingBroker(memory) {
+                @Override
+                public void ack(Collection<Delivery> deliveries) {
+                    if (!badNodeUp.get() && deliveries.stream().anyMatch(d -> d.queue().equals("bad"))) {
+                        throw new BrokerException("lost connection to the node serving queue bad");
+                    }
+                    super.ack(deliveries);
+                }
+            };
+            Acker acker = new Acker(broker, 2, "test-acker");
+            acker.start();
+            List<String> outcomes = new CopyOnWriteArrayList<>();
+            for (Delivery d : bad) {
+                acker.submit(d, recording(outcomes, d));
+            }
+            ExecutorService slot = Executors.newSingleThreadExecutor();
+            try {
+                // Two acks of "bad" wait: the slots finishing tasks of "good" must not block behind them.
+                Future<?> finishing = slot.submit(() -> good.forEach(d -> acker.submit(d, recording(outcomes, d))));
+                finishing.get(10, TimeUnit.SECONDS);
+                await().atMost(Duration.ofSeconds(10)).until(() -> outcomes.size() == 6);
+                assertThat(outcomes).allMatch(o -> o.startsWith("good") && o.endsWith(": acked"));
+                assertThat(memory.stats("good").inFlight()).isZero();
+                badNodeUp.set(true);
+                await().atMost(Duration.ofSeconds(10)).until(() -> outcomes.size() == 8);
+                assertThat(memory.stats("bad").inFlight()).isZero();
+                assertThat(acker.close(10, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                slot.shutdownNow();
+            }
+        }
+    }
+
     private static List<Delivery> twoLeased(InMemoryBroker memory) {
         memory.publish(List.of(new OutboundMessage("a", "q", 5, null, "{}"), new OutboundMessage("b", "q", 5, null, "{}")));
         return memory.fetch(List.of("q"), 2, LEASE, Duration.ZERO);
