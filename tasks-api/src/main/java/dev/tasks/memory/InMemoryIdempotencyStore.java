@@ -4,13 +4,15 @@ import dev.tasks.spi.IdempotencyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Idempotency keys in a concurrent map; each operation is atomic per key. A claim that lapsed is no
- * longer its owner's: renewing, completing or releasing it fails, and any owner may claim the key again.
+ * Idempotency keys in a concurrent map; each operation is atomic per key. A claim that lapsed, or that
+ * another owner took over, is no longer its owner's: renewing, completing or releasing it fails, and any
+ * owner may claim a lapsed key again.
  */
 final class InMemoryIdempotencyStore implements IdempotencyStore {
 
@@ -37,7 +39,13 @@ final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     @Override
     public Claim claim(String key, String owner, Duration ttl) {
+        return claim(key, owner, ttl, List.of());
+    }
+
+    @Override
+    public Claim claim(String key, String owner, Duration ttl, List<String> takeOver) {
         Checks.notNull(key, "key");
+        Checks.notNull(takeOver, "takeOver");
         Checks.notNull(owner, "owner");
         Checks.positive(ttl, "ttl");
         Instant now = clock.instant();
@@ -49,7 +57,7 @@ final class InMemoryIdempotencyStore implements IdempotencyStore {
                     outcome[0] = Claim.DONE;
                     return e;
                 }
-                if (!e.owner().equals(owner)) {
+                if (!e.owner().equals(owner) && takeOver.stream().noneMatch(e.owner()::startsWith)) {
                     outcome[0] = Claim.IN_PROGRESS;
                     return e;
                 }

@@ -1,6 +1,7 @@
 package dev.tasks.spi;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Idempotency keys: at most one claimant runs a key at a time, and a key marked done is never run again
@@ -23,6 +24,23 @@ public interface IdempotencyStore {
      * crashed claimant does not block the key forever). A claim by the current owner renews it.
      */
     Claim claim(String key, String owner, Duration ttl);
+
+    /**
+     * Claims {@code key} like {@link #claim(String, String, Duration)}, and also takes over a claim that is
+     * still running but whose owner starts with one of {@code takeOver}: owners the caller knows are no
+     * longer live. The worker passes the runs of the earlier deliveries of the message it is about to run: a
+     * broker delivers a message again only after the earlier delivery's lease ran out, so those runs died or
+     * lost their lease, and waiting for their claims to lapse would only delay the redelivery. A key marked
+     * done stays done, whoever marked it; a claim by any other owner still answers {@link Claim#IN_PROGRESS}.
+     *
+     * <p>The default ignores {@code takeOver} (the claim of a dead run then blocks the key until its ttl
+     * passes); the stores of this project override it.
+     *
+     * @param takeOver owner prefixes whose claims may be taken over; may be empty
+     */
+    default Claim claim(String key, String owner, Duration ttl, List<String> takeOver) {
+        return claim(key, owner, ttl);
+    }
 
     /** Extends the owner's claim; false if the owner no longer holds it. */
     boolean renew(String key, String owner, Duration ttl);

@@ -807,6 +807,32 @@ public abstract class BrokerContractTest {
         }
 
         @Test
+        void a_running_claim_is_taken_over_only_by_a_claimant_naming_its_owner_as_dead() {
+            assertThat(store.claim(key, "m#1@w1/r1", LONG_LEASE)).isEqualTo(Claim.CLAIMED);
+            assertThat(store.claim(key, "m#1@w2/r2", LONG_LEASE, List.of())).isEqualTo(Claim.IN_PROGRESS);
+            assertThat(store.claim(key, "x#2@w2/r2", LONG_LEASE, List.of("x#1@"))).isEqualTo(Claim.IN_PROGRESS);
+            // prefixes are literal text, not patterns
+            assertThat(store.claim(key, "y@w3", LONG_LEASE, List.of("m%", "m_1", "_"))).isEqualTo(Claim.IN_PROGRESS);
+
+            assertThat(store.claim(key, "m#2@w2/r3", LONG_LEASE, List.of("m#1@"))).isEqualTo(Claim.CLAIMED);
+
+            // the run taken over holds nothing any more
+            assertThat(store.renew(key, "m#1@w1/r1", LONG_LEASE)).isFalse();
+            store.complete(key, "m#1@w1/r1", Duration.ofHours(1));
+            store.release(key, "m#1@w1/r1");
+            assertThat(store.claim(key, "z@w4", LONG_LEASE)).isEqualTo(Claim.IN_PROGRESS);
+            assertThat(store.renew(key, "m#2@w2/r3", LONG_LEASE)).isTrue();
+        }
+
+        @Test
+        void a_done_key_stays_done_for_a_claimant_naming_its_owner_as_dead() {
+            store.claim(key, "m#1@w1/r1", LONG_LEASE);
+            store.complete(key, "m#1@w1/r1", Duration.ofHours(1));
+
+            assertThat(store.claim(key, "m#2@w2/r2", LONG_LEASE, List.of("m#1@"))).isEqualTo(Claim.DONE);
+        }
+
+        @Test
         void exactly_one_of_16_racing_claimants_wins() throws Exception {
             List<Claim> outcomes = race(16, i -> store.claim(key, "owner-" + i, LONG_LEASE));
 

@@ -7,12 +7,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /** Idempotency keys in the {@code idempotency_keys} table; every decision is one atomic statement. */
 final class JdbcIdempotencyStore implements IdempotencyStore {
     private final Database db;
     private final Clock clock;
+    private final String table;
     private final String takeOver;
     private final String insert;
     private final String read;
@@ -24,8 +26,8 @@ final class JdbcIdempotencyStore implements IdempotencyStore {
         this.db = db;
         this.clock = clock;
         String t = db.names.idempotency;
-        takeOver = "UPDATE " + t + " SET owner = ?, done = FALSE, expires_at = ? WHERE idem_key = ? "
-                + "AND (expires_at < ? OR (owner = ? AND NOT done))";
+        table = t;
+        takeOver = takeOverSql(0);
         insert = db.dialect == Dialect.POSTGRESQL
                 ? "INSERT INTO " + t + " (idem_key, owner, done, expires_at) VALUES (?, ?, FALSE, ?) ON CONFLICT DO NOTHING"
                 : "INSERT INTO " + t + " (idem_key, owner, done, expires_at) VALUES (?, ?, FALSE, ?)";
@@ -35,20 +37,48 @@ final class JdbcIdempotencyStore implements IdempotencyStore {
         release = "DELETE FROM " + t + " WHERE idem_key = ? AND owner = ? AND NOT done";
     }
 
+    /**
+     * Takes the key when its row lapsed, is the owner's own running claim, or is a running claim whose owner
+     * starts with one of as many prefixes as {@code prefixes} says (each a LIKE pattern, '!' escaping).
+     */
+    private String takeOverSql(int prefixes) {
+        StringBuilder sql = new StringBuilder("UPDATE ").append(table)
+                .append(" SET owner = ?, done = FALSE, expires_at = ? WHERE idem_key = ?")
+                .append(" AND (expires_at < ? OR (NOT done AND (owner = ?");
+        for (int i = 0; i < prefixes; i++) {
+            sql.append(" OR owner LIKE ? ESCAPE '!'");
+        }
+        return sql.append(")))").toString();
+    }
+
+    private static String likePrefix(String prefix) {
+        return prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
+    }
+
     @Override
     public Claim claim(String key, String owner, Duration ttl) {
+        return claim(key, owner, ttl, List.of());
+    }
+
+    @Override
+    public Claim claim(String key, String owner, Duration ttl, List<String> takeOverPrefixes) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(owner, "owner");
+        List<String> prefixes = List.copyOf(takeOverPrefixes);
         long ttlMs = positive(ttl, "ttl").toMillis();
+        String update = prefixes.isEmpty() ? takeOver : takeOverSql(prefixes.size());
         return db.run("claiming idempotency key " + key, c -> {
             for (int attempt = 0; ; attempt++) {
                 long now = clock.millis();
-                try (PreparedStatement ps = c.prepareStatement(takeOver)) {
+                try (PreparedStatement ps = c.prepareStatement(update)) {
                     ps.setString(1, owner);
                     ps.setLong(2, now + ttlMs);
                     ps.setString(3, key);
                     ps.setLong(4, now);
                     ps.setString(5, owner);
+                    for (int i = 0; i < prefixes.size(); i++) {
+                        ps.setString(6 + i, likePrefix(prefixes.get(i)));
+                    }
                     if (ps.executeUpdate() == 1) {
                         return Claim.CLAIMED;
                     }

@@ -3,6 +3,7 @@ package dev.tasks.redis;
 import dev.tasks.spi.IdempotencyStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -29,7 +30,16 @@ final class RedisIdempotencyStore implements IdempotencyStore {
 
     @Override
     public Claim claim(String key, String owner, Duration ttl) {
-        List<String> args = timed(key, owner, ttl);
+        return claim(key, owner, ttl, List.of());
+    }
+
+    @Override
+    public Claim claim(String key, String owner, Duration ttl, List<String> takeOver) {
+        Objects.requireNonNull(takeOver, "takeOver");
+        List<String> args = new ArrayList<>(timed(key, owner, ttl));
+        for (String prefix : takeOver) {
+            args.add(Objects.requireNonNull(prefix, "takeOver prefix"));
+        }
         Object r = guard.run("idempotency claim of key " + key, true, j -> CLAIM.eval(j, List.of(prefix + key), args));
         return Claim.valueOf(String.valueOf(r));
     }

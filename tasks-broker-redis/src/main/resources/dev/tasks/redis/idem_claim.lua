@@ -1,4 +1,5 @@
--- Claims an idempotency key. KEYS[1]: the key. ARGV: now ms, owner, ttl ms, expires-at ms.
+-- Claims an idempotency key. KEYS[1]: the key. ARGV: now ms, owner, ttl ms, expires-at ms, then any number
+-- of owner prefixes whose running claims are taken over (runs known to be dead).
 -- Value: '<c|d>|<expires-at ms>|<owner>' (c: claimed, d: done). Returns CLAIMED, IN_PROGRESS or DONE.
 local v = redis.call('GET', KEYS[1])
 if v then
@@ -8,7 +9,16 @@ if v then
       return 'DONE'
     end
     if owner ~= ARGV[2] then
-      return 'IN_PROGRESS'
+      local dead = false
+      for i = 5, #ARGV do
+        if string.sub(owner, 1, #ARGV[i]) == ARGV[i] then
+          dead = true
+          break
+        end
+      end
+      if not dead then
+        return 'IN_PROGRESS'
+      end
     end
   end
 end

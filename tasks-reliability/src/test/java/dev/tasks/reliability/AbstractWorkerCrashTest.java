@@ -164,6 +164,28 @@ abstract class AbstractWorkerCrashTest {
         }
     }
 
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void a_redelivery_takes_over_the_idempotency_key_of_its_killed_run_at_once_and_side_effects_stay_once(
+            @TempDir Path dir) throws Exception {
+        KeyHolderCrash.run(new KeyHolderCrash.Target() {
+            @Override
+            public List<String> brokerArgs(Path d) throws Exception {
+                return AbstractWorkerCrashTest.this.brokerArgs(d);
+            }
+
+            @Override
+            public Broker openBroker() {
+                return AbstractWorkerCrashTest.this.openBroker();
+            }
+
+            @Override
+            public String runLogUrl(String name) {
+                return AbstractWorkerCrashTest.this.runLogUrl(name);
+            }
+        }, getClass().getSimpleName(), dir, LEASE);
+    }
+
     private WorkerProcess worker(Path dir, String name, String queue, String runLogUrl) throws Exception {
         List<String> args = new ArrayList<>(brokerArgs(dir));
         args.addAll(List.of("-c", Integer.toString(CONCURRENCY), "--prefetch", Integer.toString(PREFETCH), "--lease",

@@ -11,6 +11,15 @@ public interface RelTasks {
     @Task(name = "rel.record", maxRetries = 10, retryBackoff = "PT0.1S", retryBackoffMax = "PT2S")
     void record(String key, long millis);
 
+    /**
+     * Records {@code <key>:start}, then its side effect {@code <key>:effect}, in the run log. In a JVM with
+     * {@code -Drel.hold=true}, the first run of a key starting with {@code hold-} records
+     * {@code <key>:pid-<its process id>} and blocks between the two until its thread is interrupted (the worker
+     * holds the task's idempotency key meanwhile).
+     */
+    @Task(name = "rel.keyed", maxRetries = 3, retryBackoff = "PT0.1S")
+    void keyed(String key);
+
     /** Does nothing (load runs). */
     @Task(name = "rel.noop", maxRetries = 0)
     void noop(long n);

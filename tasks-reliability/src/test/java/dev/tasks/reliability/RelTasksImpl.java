@@ -57,6 +57,22 @@ public final class RelTasksImpl implements RelTasks {
     }
 
     @Override
+    public void keyed(String key) {
+        RunLog runs = log.get();
+        runs.record(key + ":start");
+        if (key.startsWith("hold-") && Boolean.getBoolean("rel.hold") && runs.runs().get(key + ":start") == 1) {
+            runs.record(key + ":pid-" + ProcessHandle.current().pid());
+            try {
+                new java.util.concurrent.CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while holding " + key, e);
+            }
+        }
+        runs.record(key + ":effect");
+    }
+
+    @Override
     public void limited(String key) {
         log.get().record(key + "|" + ProcessHandle.current().pid() + "|" + System.currentTimeMillis());
     }

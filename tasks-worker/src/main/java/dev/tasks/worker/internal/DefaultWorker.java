@@ -13,7 +13,6 @@ import dev.tasks.message.Envelope;
 import dev.tasks.message.EnvelopeCodec;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.Delivery;
-import dev.tasks.spi.IdempotencyStore;
 import dev.tasks.spi.OutboundMessage;
 import dev.tasks.spi.ResultStore.StoredResult;
 import dev.tasks.worker.PoolType;
@@ -691,11 +690,11 @@ public final class DefaultWorker implements Worker {
 
     /** Claims the idempotency key; false when the delivery was settled instead (duplicate or busy). */
     private boolean claimKey(Run run, Envelope env, TaskDefinition def) {
-        String owner = config.workerId() + "/" + run.delivery.receipt();
-        IdempotencyStore.Claim claim = broker.idempotency().claim(env.idempotencyKey(), owner, config.lease());
-        switch (claim) {
+        KeyClaims.Claimed claimed = KeyClaims.claim(broker.idempotency(), env.idempotencyKey(), config.workerId(),
+                env.id(), run.delivery, config.lease());
+        switch (claimed.claim()) {
             case CLAIMED:
-                run.claimOwner = owner;
+                run.claimOwner = claimed.owner();
                 run.claimedKey = env.idempotencyKey();
                 return true;
             case DONE:
