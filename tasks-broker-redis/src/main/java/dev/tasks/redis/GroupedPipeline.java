@@ -12,6 +12,7 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisClusterOperationException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
@@ -103,7 +104,10 @@ final class GroupedPipeline {
                 Connection connection;
                 try {
                     connection = cluster.getConnectionFromSlot(e.getKey());
-                } catch (JedisConnectionException notReached) {
+                } catch (JedisConnectionException | JedisClusterOperationException failure) {
+                    // Its node is down, or (after a renewal while it is failed) no node serves the slot yet.
+                    JedisConnectionException notReached = failure instanceof JedisConnectionException c ? c
+                            : new JedisConnectionException(failure.getMessage(), failure);
                     onNodeFailure.accept(notReached);
                     for (int g : e.getValue()) {
                         failures[g] = new Failure(notReached, false);
