@@ -1,6 +1,7 @@
 package dev.tasks;
 
 import dev.tasks.internal.DefaultTasks;
+import dev.tasks.internal.TransactionSynchronizers;
 import dev.tasks.routing.Routes;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.TransactionSynchronizer;
@@ -53,6 +54,14 @@ public interface Tasks extends AutoCloseable {
      * Enqueues when the current thread's transaction commits; drops the task if it rolls back; enqueues at
      * once when no transaction is open. With a broker (or outbox) that can write in the caller's
      * transaction, the task is written in it: it exists if and only if the transaction commits.
+     *
+     * <p>Transactions are found through the builder's {@link Builder#transactions synchronizer}: by default
+     * those of a {@link TransactionalDataSource}, and those of any synchronizer on the class path
+     * ({@code tasks-spring} adds Spring-managed ones).
+     *
+     * @throws IllegalStateException when a Spring-managed transaction is open on this thread but no
+     *     synchronizer sees it (add {@code tasks-spring}); publishing at once would enqueue the task even if
+     *     that transaction rolls back
      */
     default <T> TaskHandle delayOnCommit(Class<T> taskInterface, Consumer<T> call) {
         return delayOnCommit(taskInterface, call, EnqueueOptions.defaults());
@@ -108,7 +117,7 @@ public interface Tasks extends AutoCloseable {
         private boolean routesSet;
         private final TaskRegistry.Builder registry = TaskRegistry.builder();
         private Routes routes = Routes.none();
-        private TransactionSynchronizer transactions = TransactionalDataSource.synchronizer();
+        private TransactionSynchronizer transactions = TransactionSynchronizers.defaults();
         private TransactionalPublisher transactionalPublisher;
         private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
         private Clock clock = Clock.systemUTC();
@@ -171,7 +180,8 @@ public interface Tasks extends AutoCloseable {
 
         /**
          * Where {@code delayOnCommit} finds the current transaction (default: connections of any
-         * {@link TransactionalDataSource}).
+         * {@link TransactionalDataSource}, then the synchronizers registered as services of
+         * {@link TransactionSynchronizer} on the class path, such as {@code tasks-spring}'s).
          */
         public Builder transactions(TransactionSynchronizer transactions) {
             this.transactions = Objects.requireNonNull(transactions, "transactions");

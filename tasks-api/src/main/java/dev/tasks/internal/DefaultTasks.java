@@ -434,6 +434,13 @@ public final class DefaultTasks implements Tasks {
     private TaskHandle onCommit(Prepared p) {
         Optional<TransactionContext> tx = transactions.current();
         if (tx.isEmpty()) {
+            Optional<String> unseen = TransactionSynchronizers.unseenTransaction();
+            if (unseen.isPresent()) {
+                throw new IllegalStateException("task " + p.envelope.task() + " was enqueued on commit inside a "
+                        + unseen.get() + "-managed transaction that tasks cannot see, so it would be published at once"
+                        + " even if the transaction rolls back; add the dev.tasks:tasks-spring module to the class path"
+                        + " (it binds delayOnCommit to Spring transactions), or use delay() to publish at once");
+            }
             publishNow(List.of(p));
             return p.handle;
         }

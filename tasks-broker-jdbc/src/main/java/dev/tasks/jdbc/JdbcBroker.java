@@ -314,6 +314,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
             return true;
         }
         long now = clock.millis();
+        registerQueuesApart(messages, now);
         Set<String> ready;
         try {
             ready = insert(connection.get(), messages, now);
@@ -395,6 +396,29 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
         if (!ready.isEmpty()) {
             wakeUps.signal(ready);
         }
+    }
+
+    /**
+     * Registers new queues on a connection of the broker's own, committed at once, before messages are
+     * written in a caller's transaction: a queue row inserted in that transaction would stay locked until
+     * it ends, so a second transaction publishing to the same new queue meanwhile would wait for it, and
+     * one nested in it ({@code REQUIRES_NEW} on the same thread) would wait forever.
+     */
+    private void registerQueuesApart(List<OutboundMessage> messages, long now) {
+        Set<String> unknown = new LinkedHashSet<>();
+        for (OutboundMessage m : messages) {
+            if (!knownQueues.contains(m.queue())) {
+                unknown.add(m.queue());
+            }
+        }
+        if (unknown.isEmpty()) {
+            return;
+        }
+        db.run("registering queue(s) " + unknown, c -> {
+            registerQueues(c, unknown, now);
+            return null;
+        });
+        knownQueues.addAll(unknown);
     }
 
     private void registerQueues(Connection c, Set<String> queues, long now) throws SQLException {
