@@ -163,6 +163,9 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
                 if (where == null) {
                     where = BrokerSettings.redact(c.getMetaData().getURL()) + " (caller's DataSource)";
                 }
+                if (dialect == Dialect.H2) {
+                    H2Durability.report(c, where);
+                }
             } catch (SQLException e) {
                 throw new BrokerException("cannot connect to the database of the JDBC broker at "
                         + (where == null ? "the caller's DataSource" : where) + ": " + e.getMessage(), e);

@@ -38,6 +38,7 @@ final class Pools {
         if (lower.startsWith("jdbc:postgresql:")) {
             config.setConnectionInitSql(PG_CUSTOM_PLANS);
         }
+        H2Pools.EvictLostConnections h2 = lower.startsWith(Dialect.H2.urlPrefix) ? H2Pools.configure(config, url) : null;
         if (user != null && !user.isBlank()) {
             config.setUsername(user);
         }
@@ -50,7 +51,11 @@ final class Pools {
             config.setPassword(pw);
         }
         try {
-            return new HikariDataSource(config);
+            HikariDataSource pool = new HikariDataSource(config);
+            if (h2 != null) {
+                h2.pool(pool);
+            }
+            return pool;
         } catch (HikariPool.PoolInitializationException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new BrokerException("cannot connect to the database of the JDBC broker at "
