@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.deser.AbstractDeserializer;
 import com.fasterxml.jackson.databind.deser.BeanDeserializerBase;
 import com.fasterxml.jackson.databind.deser.DefaultDeserializationContext;
+import dev.tasks.internal.ServiceFiles;
 import dev.tasks.message.ClassNameTypingCheck;
 import dev.tasks.message.EnvelopeCodec;
 import dev.tasks.spi.Queues;
@@ -22,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.regex.Pattern;
 
 /**
@@ -125,9 +125,15 @@ public final class TaskRegistry {
             return this;
         }
 
-        /** Registers what every {@link TaskProvider} on the class path provides. */
+        /**
+         * Registers what every {@link TaskProvider} listed in {@code META-INF/services/dev.tasks.spi.TaskProvider}
+         * on the class path provides.
+         *
+         * @throws ConfigurationException when a listed class does not exist, does not implement
+         *     {@code TaskProvider} or cannot be created; its one-line message names the class and the file
+         */
         public Builder discover(ClassLoader loader) {
-            for (TaskProvider p : ServiceLoader.load(TaskProvider.class, loader)) {
+            for (TaskProvider p : ServiceFiles.load(TaskProvider.class, loader)) {
                 p.register(this);
             }
             return this;

@@ -11,6 +11,7 @@ import dev.tasks.beat.Schedule;
 import dev.tasks.beat.ScheduleConfig;
 import dev.tasks.beat.ScheduleProvider;
 import dev.tasks.beat.internal.Durations;
+import dev.tasks.internal.ServiceFiles;
 import dev.tasks.spi.Broker;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationHandler;
@@ -53,11 +54,22 @@ public final class BeatCommand implements Callable<Integer> {
     public static final int EXIT_CONFIG = 2;
     /** Exit status for a runtime failure (broker unreachable...), as {@code tasks}. */
     public static final int EXIT_RUNTIME = 1;
+    /** The exit-status section of {@code beat --help}. */
+    static final List<String> EXIT_CODES_HELP = List.of(
+        "",
+        "Exit codes:",
+        "  0  success; a beat stopped by SIGTERM/SIGINT; a dry run",
+        "  1  runtime error (broker unreachable, unexpected error)",
+        "  2  usage or configuration error (bad flag, URL, schedule file or schedule provider)");
 
     @Option(names = "--broker", paramLabel = "URL",
             description = "Broker URL (default: $" + BROKER_ENV + ", else tasks.broker.url in tasks.properties, else the"
                     + " embedded H2 database).")
     String brokerUrl;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Properties file to read instead of ./tasks.properties (or TASKS_CONFIG).")
+    Path configFile;
 
     @Option(names = "--schedule-file", paramLabel = "PATH",
             description = "Properties file with beat.schedule.<name>.cron|interval|task|args|zone|queue|missed keys.")
@@ -110,6 +122,7 @@ public final class BeatCommand implements Callable<Integer> {
      */
     public static CommandLine commandLine(BeatCommand command) {
         CommandLine cl = new CommandLine(command);
+        cl.getCommandSpec().usageMessage().footer(EXIT_CODES_HELP.toArray(new String[0]));
         cl.setOut(new java.io.PrintWriter(command.out, true));
         cl.setErr(new java.io.PrintWriter(command.err, true));
         cl.setParameterExceptionHandler((ex, args) -> {
@@ -170,6 +183,9 @@ public final class BeatCommand implements Callable<Integer> {
         if (brokerUrl != null) {
             cb.set(TasksConfig.BROKER_URL, brokerUrl);
         }
+        if (configFile != null) {
+            cb.file(configFile);
+        }
         TasksConfig config = cb.build();
         Routes routes = Routes.parse(config.get(Routes.PROPERTY).orElse(null));
         try (Broker broker = Brokers.open(config.brokerSettings(clock));
@@ -224,12 +240,8 @@ public final class BeatCommand implements Callable<Integer> {
             ScheduleProvider p = instantiate(app, loader);
             providers.putIfAbsent(p.getClass(), p);
         }
-        try {
-            for (ScheduleProvider p : ServiceLoader.load(ScheduleProvider.class, loader)) {
-                providers.putIfAbsent(p.getClass(), p);
-            }
-        } catch (java.util.ServiceConfigurationError e) {
-            throw new ConfigurationException("a registered ScheduleProvider cannot be loaded: " + e.getMessage(), e);
+        for (ScheduleProvider p : ServiceFiles.load(ScheduleProvider.class, loader)) {
+            providers.putIfAbsent(p.getClass(), p);
         }
         for (ScheduleProvider p : providers.values()) {
             List<Schedule> list = p.schedules(tasks);

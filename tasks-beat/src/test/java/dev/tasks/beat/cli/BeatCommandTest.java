@@ -120,4 +120,22 @@ class BeatCommandTest {
             p.destroyForcibly();
         }
     }
+
+    @Test
+    void help_lists_config_and_the_exit_codes() {
+        assertThat(run(Map.of(), "--help")).isZero();
+        assertThat(out()).contains("--config=FILE").contains("Exit codes:")
+                .contains("  1  runtime error").contains("  2  usage or configuration error");
+    }
+
+    @Test
+    void config_names_the_properties_file_the_broker_url_is_read_from(@TempDir Path dir) throws IOException {
+        Path schedules = dir.resolve("beat.properties");
+        Files.writeString(schedules, "beat.schedule.s.interval=1h\nbeat.schedule.s.task=a.b\n");
+        Path config = dir.resolve("other.properties");
+        Files.writeString(config, "tasks.broker.url=nosuchscheme://somewhere\n");
+        int code = run(Map.of(), "--config", config.toString(), "--schedule-file", schedules.toString());
+        assertThat(code).as(err()).isEqualTo(BeatCommand.EXIT_CONFIG);
+        assertThat(err()).contains("nosuchscheme").hasLineCount(1);
+    }
 }
