@@ -53,11 +53,15 @@ final class H2Pools {
     }
 
     /**
-     * {@code url} with {@code ;WRITE_DELAY=0} appended, unless it sets {@code WRITE_DELAY} itself or names an
-     * in-memory database.
+     * {@code url} with {@code ;WRITE_DELAY=0} appended, unless it sets {@code WRITE_DELAY} itself, names an
+     * in-memory database, or a database of an H2 server ({@code tcp:}, {@code ssl:}): that one keeps the
+     * server's setting, which only an administrator may change ({@link H2Durability} reports it).
      */
     static String withDurableCommits(String url) {
-        if (url.regionMatches(true, 0, "jdbc:h2:mem:", 0, "jdbc:h2:mem:".length()) || setting(url, WRITE_DELAY) != null) {
+        String lower = url.toLowerCase(Locale.ROOT);
+        boolean embedded = !lower.startsWith("jdbc:h2:mem:") && !lower.startsWith("jdbc:h2:tcp:")
+                && !lower.startsWith("jdbc:h2:ssl:");
+        if (!embedded || setting(url, WRITE_DELAY) != null) {
             return url;
         }
         return url + ";" + WRITE_DELAY + "=0";

@@ -14,12 +14,13 @@ import org.junit.jupiter.api.Test;
 class H2PoolsTest {
 
     @Test
-    void a_file_url_gets_write_delay_zero_unless_it_sets_its_own() {
+    void an_embedded_url_gets_write_delay_zero_unless_it_sets_its_own() {
         assertThat(H2Pools.withDurableCommits("jdbc:h2:file:./.tasks/tasks;AUTO_SERVER=TRUE"))
                 .isEqualTo("jdbc:h2:file:./.tasks/tasks;AUTO_SERVER=TRUE;WRITE_DELAY=0");
         assertThat(H2Pools.withDurableCommits("jdbc:h2:./db")).isEqualTo("jdbc:h2:./db;WRITE_DELAY=0");
         assertThat(H2Pools.withDurableCommits("jdbc:h2:file:./db;write_delay=200")).isEqualTo("jdbc:h2:file:./db;write_delay=200");
         assertThat(H2Pools.withDurableCommits("jdbc:h2:mem:x;DB_CLOSE_DELAY=-1")).isEqualTo("jdbc:h2:mem:x;DB_CLOSE_DELAY=-1");
+        assertThat(H2Pools.withDurableCommits("jdbc:h2:tcp://db:9092/tasks")).isEqualTo("jdbc:h2:tcp://db:9092/tasks");
         assertThat(H2Pools.setting("jdbc:h2:file:./db;AUTO_SERVER=TRUE; Write_Delay = 7", "WRITE_DELAY")).isEqualTo("7");
         assertThat(H2Pools.setting("jdbc:h2:file:./write_delay=1", "WRITE_DELAY")).isNull();
     }
