@@ -635,7 +635,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
             try (PreparedStatement ps = c.prepareStatement(sql.claimH2)) {
                 ps.setLong(1, until);
                 ps.setLong(2, token);
-                ps.setArray(3, c.createArrayOf("BIGINT", picked.toArray()));
+                ps.setArray(3, c.createArrayOf("BIGINT", picked.stream().sorted().toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     List<Delivery> got = readDeliveries(rs, token, queues.size() == 1 ? null : queues);
                     if (!got.isEmpty()) {
@@ -1150,10 +1150,13 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
         ps.setArray(first + 1, c.createArrayOf("int8", tokens));
     }
 
+    /** Runs {@code text} for each receipt, in id order (see {@link MessageSql}), in one transaction. */
     private static int batchPairs(Connection c, String text, List<Receipt> receipts) throws SQLException {
+        List<Receipt> inIdOrder = new ArrayList<>(receipts);
+        inIdOrder.sort(Comparator.comparingLong(Receipt::id));
         c.setAutoCommit(false);
         try (PreparedStatement ps = c.prepareStatement(text)) {
-            for (Receipt r : receipts) {
+            for (Receipt r : inIdOrder) {
                 ps.setLong(1, r.id());
                 ps.setLong(2, r.token());
                 ps.addBatch();

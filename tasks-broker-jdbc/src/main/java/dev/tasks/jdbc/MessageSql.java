@@ -67,13 +67,18 @@ final class MessageSql {
         candidatesH2 = "SELECT id FROM " + m + " WHERE queue = ? AND ready = TRUE "
                 + "ORDER BY queue, ready, priority DESC, run_at, id LIMIT ?";
         claimH2 = "SELECT" + returning + " FROM FINAL TABLE (" + claimSet + "WHERE id = ANY(?) AND ready)";
-        String pairs = " FROM unnest(?::bigint[], ?::bigint[]) AS a(id, tok) WHERE m.id = a.id AND m.lease_token = a.tok";
-        ackPg = "DELETE FROM " + m + " m USING unnest(?::bigint[], ?::bigint[]) AS a(id, tok) "
-                + "WHERE m.id = a.id AND m.lease_token = a.tok";
+        // Statements that change many leased rows lock them first, in id order (the sub-select's lock step runs
+        // after its sort), so that two of them over overlapping rows (a heartbeat and an ack of the same worker,
+        // a purge) wait for each other instead of deadlocking; claims and promotion skip locked rows and never
+        // wait. On H2, acks and releases run one statement per row in one transaction, in id order, and a
+        // claim updates its candidates in id order.
+        String lockedPairs = " WHERE id = ANY(ARRAY(SELECT l.id FROM " + m + " l JOIN unnest(?::bigint[], ?::bigint[])"
+                + " AS a(id, tok) ON l.id = a.id AND l.lease_token = a.tok ORDER BY l.id FOR UPDATE OF l))";
+        ackPg = "DELETE FROM " + m + lockedPairs;
         ackH2 = "DELETE FROM " + m + " WHERE id = ? AND lease_token = ?";
-        releasePg = "UPDATE " + m + " m SET ready = TRUE, lease_token = NULL" + pairs + " RETURNING m.queue";
+        releasePg = "UPDATE " + m + " SET ready = TRUE, lease_token = NULL" + lockedPairs + " RETURNING queue";
         releaseH2 = "UPDATE " + m + " SET ready = TRUE, lease_token = NULL WHERE id = ? AND lease_token = ?";
-        extendPg = "UPDATE " + m + " m SET ready = FALSE, visible_at = ?" + pairs + " RETURNING m.id, m.lease_token";
+        extendPg = "UPDATE " + m + " SET ready = FALSE, visible_at = ?" + lockedPairs + " RETURNING id, lease_token";
         extendH2 = "UPDATE " + m + " SET ready = FALSE, visible_at = ? WHERE id = ? AND lease_token = ?";
         retry = "UPDATE " + m + " SET payload = ?, ready = ?, run_at = ?, visible_at = ?, lease_token = NULL, "
                 + "deliveries = 0 WHERE id = ? AND lease_token = ?";
@@ -93,7 +98,7 @@ final class MessageSql {
         queues = "SELECT name FROM " + t.queues;
         String purgeable = "queue = ? AND (ready OR lease_token IS NULL OR visible_at <= ?)";
         purgePg = "DELETE FROM " + m + " WHERE id = ANY(ARRAY(SELECT id FROM " + m + " WHERE " + purgeable
-                + " LIMIT " + PURGE_CHUNK + "))";
+                + " ORDER BY id LIMIT " + PURGE_CHUNK + " FOR UPDATE))";
         // H2 would run an IN (subquery) once per candidate row; it has a row limit on DELETE instead.
         purgeH2 = "DELETE FROM " + m + " WHERE " + purgeable + " FETCH FIRST " + PURGE_CHUNK + " ROWS ONLY";
         registerQueuePg = "INSERT INTO " + t.queues + " (name, created_at) SELECT q, ? FROM unnest(?::varchar[]) AS q "

@@ -40,6 +40,15 @@ class PostgresBrokerTest extends JdbcBrokerScenarios {
         return Map.of(JdbcBroker.OPTION_SCHEMA, schema);
     }
 
+    /**
+     * Statements that lock many message rows (lease extension, ack, release; claims skip locked rows) lock
+     * them in id order, so that they wait for each other instead of deadlocking.
+     */
+    @Test
+    void heartbeats_acks_releases_and_claims_over_overlapping_rows_never_deadlock() throws Exception {
+        PostgresLockContention.run(schema);
+    }
+
     @Test
     void notification_wakes_a_fetch_blocked_in_another_broker_within_milliseconds() throws Exception {
         // Polling is slowed to 20 s, so only the notification can explain a prompt return.
