@@ -113,6 +113,14 @@ public interface Broker extends AutoCloseable {
                 + " rate limits or concurrency limits");
     }
 
+    /**
+     * The storage layout of this broker and the workers' announcements of theirs, used by workers to refuse
+     * running beside incompatible versions. Empty (the default) for brokers that keep no announcements.
+     */
+    default java.util.Optional<WorkerLayouts> layouts() {
+        return java.util.Optional.empty();
+    }
+
     /** Releases connections and threads. Safe to call twice. */
     @Override
     void close();

@@ -120,6 +120,11 @@ public abstract class ForwardingBroker implements Broker {
     }
 
     @Override
+    public java.util.Optional<WorkerLayouts> layouts() {
+        return delegate.layouts();
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

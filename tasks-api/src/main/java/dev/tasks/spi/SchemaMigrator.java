@@ -17,4 +17,18 @@ public interface SchemaMigrator {
      * @throws dev.tasks.BrokerException when the database cannot be reached or a migration fails
      */
     String migrate(BrokerSettings settings);
+
+    /**
+     * Applies every pending migration, the contracting ones too (those that remove what older code uses):
+     * the explicit step {@code tasks migrate --contract}, taken once no older process runs. The default
+     * is {@link #migrate} (a broker without contracting migrations).
+     *
+     * @return one line saying what was done
+     * @throws dev.tasks.ConfigurationException when the schema is too new, or live workers are too old for a
+     *     contracting migration
+     * @throws dev.tasks.BrokerException when the database cannot be reached or a migration fails
+     */
+    default String migrateAndContract(BrokerSettings settings) {
+        return migrate(settings);
+    }
 }

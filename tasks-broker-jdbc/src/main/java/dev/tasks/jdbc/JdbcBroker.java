@@ -140,6 +140,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     private final JdbcStateStore state;
     private final JdbcResultStore results;
     private final JdbcControlStore control;
+    private final Optional<dev.tasks.spi.WorkerLayouts> layouts;
 
     private JdbcBroker(Builder b) {
         this.clock = b.clock;
@@ -187,6 +188,8 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
             ResultSignals resultSignals = dialect == Dialect.POSTGRESQL && b.listen ? new ResultSignals() : null;
             this.results = new JdbcResultStore(db, clock, resultSignals);
             this.control = new JdbcControlStore(db, clock);
+            this.layouts = migrations.plan().latest() >= JdbcWorkerLayouts.SCHEMA_VERSION
+                    ? Optional.of(new JdbcWorkerLayouts(db, clock, migrations.plan())) : Optional.empty();
             this.listener = dialect == Dialect.POSTGRESQL && b.listen
                     ? PgListener.start(ds, names.channel(), wakeUps, JdbcResultStore.resultChannel(names), resultSignals,
                             "tasks-jdbc-listen-" + n) : null;
@@ -206,15 +209,29 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     /**
      * Applies pending schema migrations for these settings (URL, {@value #OPTION_SCHEMA},
      * {@value #OPTION_TABLE_PREFIX}, credentials) on a connection of its own, without opening a broker; what
-     * {@code tasks migrate} runs. Safe to run from several processes at once.
+     * {@code tasks migrate} runs. Safe to run from several processes at once. Applies no contracting
+     * migration (see {@link JdbcMigrations#migrateAndContract()}).
      *
      * @throws ConfigurationException for a bad setting or a schema newer than this code knows
      * @throws BrokerException if the database cannot be reached or a migration fails
      */
     public static JdbcMigrations.Result migrate(BrokerSettings settings) {
+        return migrate(settings, false);
+    }
+
+    /**
+     * Applies pending schema migrations as {@link #migrate(BrokerSettings)} does; with {@code contract} the
+     * contracting ones too ({@code tasks migrate --contract}; see {@link JdbcMigrations#migrateAndContract()}).
+     *
+     * @throws ConfigurationException for a bad setting, a schema newer than this code knows, or live workers
+     *     too old for a contracting migration
+     * @throws BrokerException if the database cannot be reached or a migration fails
+     */
+    public static JdbcMigrations.Result migrate(BrokerSettings settings, boolean contract) {
         Builder b = builder().url(settings.url()).clock(settings.clock()).options(settings.options());
         try (HikariDataSource pool = Pools.create(b.url, b.user, b.password, 1, "tasks-jdbc-migrate")) {
-            return JdbcMigrations.of(pool, new TableNames(b.schema, b.tablePrefix), b.clock).migrate();
+            JdbcMigrations m = JdbcMigrations.of(pool, new TableNames(b.schema, b.tablePrefix), b.clock);
+            return contract ? m.migrateAndContract() : m.migrate();
         }
     }
 
@@ -1062,6 +1079,11 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     @Override
     public dev.tasks.spi.ControlStore control() {
         return control;
+    }
+
+    @Override
+    public Optional<dev.tasks.spi.WorkerLayouts> layouts() {
+        return layouts;
     }
 
     Housekeeping housekeeping() {

@@ -36,18 +36,22 @@ import org.slf4j.LoggerFactory;
  *   <li>Online-safe on PostgreSQL: statements run outside transactions, indexes are built with
  *       {@code CREATE INDEX CONCURRENTLY} (an invalid index left by an interrupted build is dropped and
  *       rebuilt), and scripts only add tables, columns and indexes, so running workers keep working.</li>
- *   <li>Refuses a database whose schema is newer than this code knows, with a {@link ConfigurationException}
- *       saying so, instead of running against tables it does not understand.</li>
+ *   <li>Expand and contract: each version records the oldest code version that can still run against it
+ *       (the code's version is the highest schema version it knows). A migration that only adds keeps that
+ *       minimum, so older code that restarts after it runs against the newer schema; a contracting
+ *       migration raises it, and is applied only by {@link #migrateAndContract()}, which first checks that
+ *       no live worker announced an older version. Code refuses, with a {@link ConfigurationException}
+ *       naming the versions, only a schema whose minimum is above its own version.</li>
  * </ul>
+ * The rules for writing migrations are in docs/deploying.md ("Broker schema migrations").
  * Instances are immutable and thread-safe.
  */
 public final class JdbcMigrations {
     private static final Logger log = LoggerFactory.getLogger(JdbcMigrations.class);
 
-    /** The newest schema version this code knows (and {@link #migrate()} installs). */
-    public static final int LATEST_VERSION = 2;
+    /** The newest schema version this release knows (and {@link #migrate()} installs): its code version. */
+    public static final int LATEST_VERSION = 3;
 
-    private static final List<String> SCRIPTS = List.of("V1__create_tables.sql", "V2__control_tables.sql");
     private static final Duration LOCK_WAIT = Duration.ofMinutes(5);
     private static final Duration H2_LOCK_LEASE = Duration.ofMinutes(10);
     private static final Pattern CONCURRENT_INDEX =
@@ -56,11 +60,13 @@ public final class JdbcMigrations {
     private final DataSource dataSource;
     private final TableNames names;
     private final Clock clock;
+    private final MigrationPlan plan;
 
-    private JdbcMigrations(DataSource dataSource, TableNames names, Clock clock) {
+    private JdbcMigrations(DataSource dataSource, TableNames names, Clock clock, MigrationPlan plan) {
         this.dataSource = dataSource;
         this.names = names;
         this.clock = clock;
+        this.plan = plan;
     }
 
     /** Starts a migration runner for the database behind {@code dataSource}. */
@@ -69,7 +75,16 @@ public final class JdbcMigrations {
     }
 
     static JdbcMigrations of(DataSource dataSource, TableNames names, Clock clock) {
-        return new JdbcMigrations(dataSource, names, clock);
+        return new JdbcMigrations(dataSource, names, clock, MigrationPlan.current());
+    }
+
+    static JdbcMigrations of(DataSource dataSource, TableNames names, Clock clock, MigrationPlan plan) {
+        return new JdbcMigrations(dataSource, names, clock, plan);
+    }
+
+    /** The schema versions this code knows. */
+    MigrationPlan plan() {
+        return plan;
     }
 
     /**
@@ -86,13 +101,34 @@ public final class JdbcMigrations {
     }
 
     /**
-     * Brings the schema to {@link #LATEST_VERSION}, waiting (up to 5 minutes) for a concurrent run in
-     * another process to finish first.
+     * Applies the pending expanding migrations (those that only add), waiting (up to 5 minutes) for a
+     * concurrent run in another process to finish first. Stops before a contracting migration: those are
+     * applied only by {@link #migrateAndContract()}. A schema newer than this code is left as it is when it
+     * still admits this code's version.
      *
-     * @throws ConfigurationException if the database holds a newer schema than this code knows
+     * @throws ConfigurationException if the schema is newer than this code and no longer admits it, or if a
+     *     contracting migration this code needs has not been applied
      * @throws BrokerException if the database fails
      */
     public Result migrate() {
+        return run(false);
+    }
+
+    /**
+     * Applies every pending migration, the contracting ones too: the explicit step of a contraction
+     * ({@code tasks migrate --contract}), taken once no process of an older version runs. Before each
+     * contracting migration it checks the workers' announcements (see docs/deploying.md) and refuses while a
+     * live worker announced a version that the contracted schema no longer admits.
+     *
+     * @throws ConfigurationException if the schema is newer than this code and no longer admits it, or a
+     *     live worker is too old for a contracting migration
+     * @throws BrokerException if the database fails
+     */
+    public Result migrateAndContract() {
+        return run(true);
+    }
+
+    private Result run(boolean contract) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(true);
             Dialect dialect = Dialect.of(c);
@@ -101,14 +137,40 @@ public final class JdbcMigrations {
             try {
                 createVersionTable(c);
                 int from = readVersion(c);
-                refuseNewer(from);
-                for (int v = from + 1; v <= LATEST_VERSION; v++) {
-                    apply(c, dialect, v);
+                if (from > plan.latest()) {
+                    admitNewer(c, from);
+                    return new Result(from, from);
                 }
-                if (from < LATEST_VERSION) {
-                    log.info("tasks schema {} migrated from version {} to {}", names, from, LATEST_VERSION);
+                recordCompatibility(c, from);
+                int to = from;
+                for (int v = from + 1; v <= plan.latest(); v++) {
+                    Migration m = plan.migration(v);
+                    if (m.contracting() && !contract) {
+                        break;
+                    }
+                    if (m.contracting()) {
+                        refuseOlderWorkers(c, m);
+                    }
+                    apply(c, dialect, m);
+                    to = v;
                 }
-                return new Result(from, Math.max(from, LATEST_VERSION));
+                if (to < plan.required()) {
+                    Migration next = plan.migration(to + 1);
+                    throw new ConfigurationException("the tasks schema " + names + " is at version " + to
+                            + " but this tasks-broker-jdbc needs version " + plan.required() + ", and version "
+                            + next.version() + " (" + next.script() + ") contracts it: run 'tasks migrate --contract'"
+                            + " once no process older than version " + next.compatibleFrom() + " runs");
+                }
+                if (to < plan.latest()) {
+                    Migration next = plan.migration(to + 1);
+                    log.info("tasks schema {}: version {} ({}) contracts the schema and is not applied automatically;"
+                            + " run 'tasks migrate --contract' once no process older than version {} runs", names,
+                            next.version(), next.script(), next.compatibleFrom());
+                }
+                if (from < to) {
+                    log.info("tasks schema {} migrated from version {} to {}", names, from, to);
+                }
+                return new Result(from, to);
             } finally {
                 unlock(c, dialect, owner);
             }
@@ -121,7 +183,7 @@ public final class JdbcMigrations {
     /** The schema version installed (0 if none). */
     public int currentVersion() {
         try (Connection c = dataSource.getConnection()) {
-            return tableExists(c, names.prefix + "schema_version") ? readVersion(c) : 0;
+            return installedVersion(c);
         } catch (SQLException e) {
             throw new BrokerException("reading the tasks schema version of " + names + " failed: "
                     + e.getMessage(), e);
@@ -129,30 +191,101 @@ public final class JdbcMigrations {
     }
 
     /**
-     * Checks that the schema is exactly the version this code needs, without changing anything.
+     * Checks, without changing anything, that this code can run against the schema: it is at least the
+     * version this code needs, and if newer, it still admits this code's version.
      *
-     * @throws ConfigurationException naming the versions and what to do when it is missing, older or newer
+     * @throws ConfigurationException naming the versions and what to do when it is missing, older or too new
      */
     public void verify() {
-        int v = currentVersion();
-        refuseNewer(v);
-        if (v < LATEST_VERSION) {
-            throw new ConfigurationException("the tasks schema " + names + " is at version " + v
-                    + " but this tasks-broker-jdbc needs version " + LATEST_VERSION
-                    + "; run 'tasks migrate' or set jdbc.autoMigrate=true");
+        try (Connection c = dataSource.getConnection()) {
+            int v = installedVersion(c);
+            if (v > plan.latest()) {
+                admitNewer(c, v);
+            } else if (v < plan.required()) {
+                throw new ConfigurationException("the tasks schema " + names + " is at version " + v
+                        + " but this tasks-broker-jdbc needs version " + plan.required()
+                        + "; run 'tasks migrate' or set jdbc.autoMigrate=true");
+            }
+        } catch (SQLException e) {
+            throw new BrokerException("reading the tasks schema version of " + names + " failed: "
+                    + e.getMessage(), e);
         }
     }
 
-    private void refuseNewer(int version) {
-        if (version > LATEST_VERSION) {
+    private int installedVersion(Connection c) throws SQLException {
+        return tableExists(c, names.prefix + "schema_version") ? readVersion(c) : 0;
+    }
+
+    /**
+     * Accepts a schema newer than this code when its recorded minimum admits this code's version (an
+     * expand migration of a newer release); refuses it otherwise.
+     */
+    private void admitNewer(Connection c, int version) throws SQLException {
+        Integer compatibleFrom = recordedCompatibleFrom(c, version);
+        if (compatibleFrom == null || compatibleFrom > plan.latest()) {
             throw new ConfigurationException("the tasks schema " + names + " is at version " + version
-                    + " but this tasks-broker-jdbc knows versions up to " + LATEST_VERSION
+                    + (compatibleFrom == null ? "" : ", which runs only code of version " + compatibleFrom + " or later,")
+                    + " but this tasks-broker-jdbc knows versions up to " + plan.latest()
                     + "; a newer release migrated this database: upgrade tasks-broker-jdbc to run against it");
         }
+        log.info("tasks schema {} is at version {}, newer than this code's {}; it still runs code of version {} or"
+                + " later, so this process runs against it", names, version, plan.latest(), compatibleFrom);
     }
 
-    private void apply(Connection c, Dialect dialect, int version) throws SQLException {
-        String script = SCRIPTS.get(version - 1);
+    private Integer recordedCompatibleFrom(Connection c, int version) throws SQLException {
+        if (!columnExists(c, names.prefix + "schema_version", "compatible_from")) {
+            return null;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT compatible_from FROM " + names.schemaVersion
+                + " WHERE version = ?")) {
+            ps.setInt(1, version);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                int v = rs.getInt(1);
+                return rs.wasNull() ? null : v;
+            }
+        }
+    }
+
+    /** Fills in the minimum of versions recorded before the column existed (all versions this code knows). */
+    private void recordCompatibility(Connection c, int upTo) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + names.schemaVersion
+                + " SET compatible_from = ? WHERE version = ? AND compatible_from IS NULL")) {
+            for (int v = 1; v <= upTo; v++) {
+                ps.setInt(1, plan.compatibleFrom(v));
+                ps.setInt(2, v);
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    private void refuseOlderWorkers(Connection c, Migration m) throws SQLException {
+        if (!tableExists(c, names.prefix + "workers")) {
+            return;
+        }
+        List<String> older = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT worker_id, layout FROM " + names.table("workers")
+                + " WHERE expires_at > ? AND layout < ? ORDER BY worker_id")) {
+            ps.setLong(1, clock.millis());
+            ps.setInt(2, m.compatibleFrom());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next() && older.size() < 10) {
+                    older.add(rs.getString(1) + " (version " + rs.getInt(2) + ")");
+                }
+            }
+        }
+        if (!older.isEmpty()) {
+            throw new ConfigurationException("not applying " + m.script() + " to the tasks schema " + names
+                    + ": it needs code of version " + m.compatibleFrom() + " or later, and live workers run older"
+                    + " versions: " + String.join(", ", older) + "; upgrade or stop them, then run it again");
+        }
+    }
+
+    private void apply(Connection c, Dialect dialect, Migration m) throws SQLException {
+        String script = m.script();
+        int version = m.version();
         String sql = load(dialect, script);
         for (String statement : split(sql)) {
             String s = statement.replace("${t}", names.qualifiedPrefix()).replace("${i}", names.prefix);
@@ -164,10 +297,11 @@ public final class JdbcMigrations {
             }
         }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + names.schemaVersion
-                + " (version, description, installed_at) VALUES (?, ?, ?)")) {
+                + " (version, description, installed_at, compatible_from) VALUES (?, ?, ?, ?)")) {
             ps.setInt(1, version);
             ps.setString(2, script);
             ps.setLong(3, clock.millis());
+            ps.setInt(4, m.compatibleFrom());
             ps.executeUpdate();
         }
         log.info("tasks schema {}: applied {}", names, script);
@@ -203,6 +337,10 @@ public final class JdbcMigrations {
         try (Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS " + names.schemaVersion + " (version INTEGER PRIMARY KEY, "
                     + "description VARCHAR(200) NOT NULL, installed_at BIGINT NOT NULL)");
+            // The oldest code version each schema version runs; added to tables of releases before it.
+            if (!columnExists(c, names.prefix + "schema_version", "compatible_from")) {
+                st.execute("ALTER TABLE " + names.schemaVersion + " ADD COLUMN IF NOT EXISTS compatible_from INTEGER");
+            }
         }
     }
 
@@ -216,14 +354,25 @@ public final class JdbcMigrations {
 
     private boolean tableExists(Connection c, String table) throws SQLException {
         DatabaseMetaData md = c.getMetaData();
-        String t = md.storesUpperCaseIdentifiers() ? table.toUpperCase(java.util.Locale.ROOT)
-                : table.toLowerCase(java.util.Locale.ROOT);
-        String schema = names.schema == null ? c.getSchema()
-                : md.storesUpperCaseIdentifiers() ? names.schema.toUpperCase(java.util.Locale.ROOT)
-                : names.schema.toLowerCase(java.util.Locale.ROOT);
-        try (ResultSet rs = md.getTables(null, schema, t, null)) {
+        try (ResultSet rs = md.getTables(null, metaSchema(c, md), metaName(md, table), null)) {
             return rs.next();
         }
+    }
+
+    private boolean columnExists(Connection c, String table, String column) throws SQLException {
+        DatabaseMetaData md = c.getMetaData();
+        try (ResultSet rs = md.getColumns(null, metaSchema(c, md), metaName(md, table), metaName(md, column))) {
+            return rs.next();
+        }
+    }
+
+    private String metaSchema(Connection c, DatabaseMetaData md) throws SQLException {
+        return names.schema == null ? c.getSchema() : metaName(md, names.schema);
+    }
+
+    private static String metaName(DatabaseMetaData md, String name) throws SQLException {
+        return md.storesUpperCaseIdentifiers() ? name.toUpperCase(java.util.Locale.ROOT)
+                : name.toLowerCase(java.util.Locale.ROOT);
     }
 
     // Locking: polled rather than blocking, so that a waiting process holds no snapshot that a concurrent
@@ -400,7 +549,7 @@ public final class JdbcMigrations {
          * @throws ConfigurationException if the schema or prefix is not a plain identifier
          */
         public JdbcMigrations build() {
-            return new JdbcMigrations(dataSource, new TableNames(schema, tablePrefix), clock);
+            return new JdbcMigrations(dataSource, new TableNames(schema, tablePrefix), clock, MigrationPlan.current());
         }
     }
 }

@@ -12,7 +12,15 @@ public final class JdbcSchemaMigrator implements SchemaMigrator {
 
     @Override
     public String migrate(BrokerSettings settings) {
-        JdbcMigrations.Result r = JdbcBroker.migrate(settings);
+        return describe(JdbcBroker.migrate(settings, false));
+    }
+
+    @Override
+    public String migrateAndContract(BrokerSettings settings) {
+        return describe(JdbcBroker.migrate(settings, true));
+    }
+
+    private static String describe(JdbcMigrations.Result r) {
         return r.applied() == 0
                 ? "schema is up to date at version " + r.toVersion()
                 : "schema migrated from version " + r.fromVersion() + " to " + r.toVersion();

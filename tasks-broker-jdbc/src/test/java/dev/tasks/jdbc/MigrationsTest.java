@@ -3,7 +3,6 @@ package dev.tasks.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tasks.ConfigurationException;
 import java.sql.Connection;
@@ -22,39 +21,22 @@ import org.junit.jupiter.api.Test;
 
 /** Schema migrations on PostgreSQL and H2. */
 class MigrationsTest {
-    private final List<HikariDataSource> pools = new ArrayList<>();
-    private final List<String> schemas = new ArrayList<>();
+    private final TestPools fixtures = new TestPools();
 
     @AfterEach
     void cleanUp() {
-        pools.forEach(HikariDataSource::close);
-        schemas.forEach(TestDatabases::dropPostgresSchema);
-    }
-
-    private HikariDataSource pool(String url) {
-        HikariConfig c = new HikariConfig();
-        c.setJdbcUrl(url);
-        c.setMaximumPoolSize(8);
-        HikariDataSource ds = new HikariDataSource(c);
-        pools.add(ds);
-        return ds;
-    }
-
-    private String pgSchema() {
-        String s = TestDatabases.freshPostgresSchema();
-        schemas.add(s);
-        return s;
+        fixtures.close();
     }
 
     @Test
     void concurrent_migrations_on_postgresql_apply_each_version_once() throws Exception {
-        String schema = pgSchema();
-        concurrentMigrations(pool(TestDatabases.postgresUrl()), schema);
+        String schema = fixtures.pgSchema();
+        concurrentMigrations(fixtures.pool(TestDatabases.postgresUrl()), schema);
     }
 
     @Test
     void concurrent_migrations_on_h2_apply_each_version_once() throws Exception {
-        concurrentMigrations(pool(TestDatabases.freshH2FileUrl()), null);
+        concurrentMigrations(fixtures.pool(TestDatabases.freshH2FileUrl()), null);
     }
 
     private void concurrentMigrations(HikariDataSource ds, String schema) throws Exception {
@@ -90,12 +72,12 @@ class MigrationsTest {
 
     @Test
     void refuses_a_schema_newer_than_the_code_knows() throws Exception {
-        String schema = pgSchema();
-        HikariDataSource ds = pool(TestDatabases.postgresUrl());
+        String schema = fixtures.pgSchema();
+        HikariDataSource ds = fixtures.pool(TestDatabases.postgresUrl());
         JdbcMigrations migrations = JdbcMigrations.builder(ds).schema(schema).build();
         migrations.migrate();
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("INSERT INTO " + schema + ".tasks_schema_version VALUES (99, 'V99__future.sql', 0)");
+            st.execute("INSERT INTO " + schema + ".tasks_schema_version (version, description, installed_at) VALUES (99, 'V99__future.sql', 0)");
         }
         assertThatThrownBy(migrations::migrate).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("version 99").hasMessageContaining("upgrade tasks-broker-jdbc");
@@ -107,8 +89,8 @@ class MigrationsTest {
 
     @Test
     void broker_without_auto_migration_refuses_a_missing_schema_and_says_how_to_create_it() {
-        String schema = pgSchema();
-        HikariDataSource ds = pool(TestDatabases.postgresUrl());
+        String schema = fixtures.pgSchema();
+        HikariDataSource ds = fixtures.pool(TestDatabases.postgresUrl());
         assertThatThrownBy(() -> JdbcBroker.builder().dataSource(ds).schema(schema).autoMigrate(false).build())
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("tasks migrate");
     }

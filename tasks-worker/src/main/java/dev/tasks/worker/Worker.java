@@ -59,9 +59,12 @@ public interface Worker extends AutoCloseable {
     }
 
     /**
-     * Starts fetching and running tasks; returns at once. A second call has no effect.
+     * Starts fetching and running tasks; returns at once. A second call has no effect. First announces the
+     * broker's storage layout ({@link dev.tasks.spi.Broker#layouts()}), with every heartbeat again.
      *
      * @throws IllegalStateException when the worker was already stopped
+     * @throws dev.tasks.ConfigurationException when a live worker announced a storage layout incompatible with
+     *     this one (the worker does not start; see docs/deploying.md, "Which upgrades need a drain")
      */
     void start();
 

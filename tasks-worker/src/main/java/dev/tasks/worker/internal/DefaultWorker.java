@@ -77,6 +77,7 @@ public final class DefaultWorker implements Worker {
     private final WorkerMetrics metrics;
     private final String threadPrefix;
     private final Control control;
+    private final LayoutGuard layoutGuard;
 
     private final Object lifecycle = new Object();
     private volatile WorkerState state = WorkerState.NEW;
@@ -115,6 +116,7 @@ public final class DefaultWorker implements Worker {
         String queues = String.join("+", config.queues());
         this.threadPrefix = "tasks-worker-" + (queues.length() > 40 ? queues.substring(0, 40) : queues);
         this.control = new Control(config, this::cleanup);
+        this.layoutGuard = new LayoutGuard(config);
         this.acker = new Acker(broker, capacity, threadPrefix + "-acker");
     }
 
@@ -130,6 +132,7 @@ public final class DefaultWorker implements Worker {
                 throw new IllegalStateException("worker " + config.workerId() + " is " + state
                         + " and cannot be started again; build a new one");
             }
+            layoutGuard.start();
             for (TaskDefinition d : config.registry().definitions()) {
                 if (!d.hasImplementation()) {
                     log.warn("task {} is declared without an implementation; this worker treats it as unknown",
@@ -154,6 +157,7 @@ public final class DefaultWorker implements Worker {
             long beat = config.heartbeatInterval().toNanos();
             housekeeping.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.NANOSECONDS);
             housekeeping.scheduleWithFixedDelay(control::heartbeat, beat, beat, TimeUnit.NANOSECONDS);
+            housekeeping.scheduleWithFixedDelay(layoutGuard::heartbeat, beat, beat, TimeUnit.NANOSECONDS);
             long statsEvery = config.statsInterval().toNanos();
             housekeeping.scheduleWithFixedDelay(this::pollStats, 0, statsEvery, TimeUnit.NANOSECONDS);
             log.info("worker started: {}", config.describe());
@@ -290,6 +294,7 @@ public final class DefaultWorker implements Worker {
         prefetched += releaseQueued();
         flushAcks();
         stopHousekeeping();
+        layoutGuard.withdraw();
         timer.shutdownNow();
         if (virtualExecutor != null) {
             virtualExecutor.shutdown();
