@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * SIGTERM at several moments of a worker process's life ends in exit code 0 and loses nothing: right after
- * {@code main} began (before logging or option parsing), while the broker is being opened (a server that
+ * {@code main} began (before logging or option parsing; for beat too), while the broker is being opened (a server that
  * accepts the connection and never answers holds the start there), while tasks run, and again and again
  * during the shutdown that follows. Separate JVMs, a private Redis server.
  */
@@ -73,6 +73,28 @@ class SignalAtStartTest {
             log.info("SIGTERM {} ms after the launch, as main began: exit {}", inMain, code);
             assertThat(code).as("exit code; log:%n%s", p.log()).isZero();
             assertThat(p.log()).as("it stopped before logging anything").doesNotContain("configuration:");
+        }
+    }
+
+    @Test
+    void beat_sigterm_right_after_main_began_exits_0(@TempDir Path dir) throws Exception {
+        Path marker = dir.resolve("handlers-installed");
+        Path schedules = dir.resolve("beat.properties");
+        Files.writeString(schedules, "beat.schedule.tick.interval=1h\nbeat.schedule.tick.task=rel.noop\n"
+                + "beat.schedule.tick.args=[1]\n");
+        try (WorkerProcess p = WorkerProcess.builder(dir.resolve("beat.log")).jvm(QUICK_START)
+                .mainClass("dev.tasks.beat.cli.BeatMain")
+                .systemProperty("tasks.internal.startSignalsMarker", marker.toString())
+                .env("TASKS_REDIS_KEY_PREFIX", "sig" + UUID.randomUUID().toString().substring(0, 8))
+                .args("--broker", server.url(), "--schedule-file", schedules.toString())
+                .start()) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(1))
+                    .until(() -> Files.exists(marker) || !p.isAlive());
+            p.terminate();
+            int code = p.waitFor(30);
+            log.info("beat: SIGTERM as main began: exit {}", code);
+            assertThat(code).as("exit code; log:%n%s", p.log()).isZero();
+            assertThat(p.log()).as("it stopped before running").doesNotContain("beat: running");
         }
     }
 
