@@ -119,7 +119,7 @@ class EnvelopeCodecTest {
     void args_that_are_not_an_array_are_a_decode_error() {
         assertThatThrownBy(() -> codec.decode("{\"v\":1,\"id\":\"a\",\"task\":\"t\",\"args\":{\"a\":1}}"))
                 .isInstanceOf(MessageDecodeException.class)
-                .hasMessageContaining("'args' must be a JSON array");
+                .hasMessageContaining("args must be a JSON array");
     }
 
     @Test

@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
 
 /** The {@link Tasks} implementation. Thread-safe. Internal: use {@link Tasks#builder()}. */
 public final class DefaultTasks implements Tasks {
-    private static final Logger log = LoggerFactory.getLogger(Tasks.class);
+    private static final Logger log = LogSafe.logger(Tasks.class);
     private static final Duration EAGER_RESULT_TTL = Duration.ofHours(1);
 
     private final Broker broker;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.time.Instant;
@@ -45,21 +46,21 @@ import java.util.Objects;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Envelope(
         @JsonProperty(value = "v", required = true) int v,
-        @JsonProperty(value = "id", required = true) String id,
-        @JsonProperty(value = "task", required = true) String task,
+        @JsonDeserialize(using = WireTypes.Text.class) @JsonProperty(value = "id", required = true) String id,
+        @JsonDeserialize(using = WireTypes.Text.class) @JsonProperty(value = "task", required = true) String task,
         @JsonProperty("args") JsonNode args,
         @JsonProperty("kwargs") JsonNode kwargs,
-        @JsonProperty("queue") String queue,
-        @JsonProperty("eta") Instant eta,
-        @JsonProperty("expires") Instant expires,
+        @JsonDeserialize(using = WireTypes.Text.class) @JsonProperty("queue") String queue,
+        @JsonDeserialize(using = WireTypes.Time.class) @JsonProperty("eta") Instant eta,
+        @JsonDeserialize(using = WireTypes.Time.class) @JsonProperty("expires") Instant expires,
         @JsonProperty("attempt") int attempt,
         @JsonProperty("maxRetries") Integer maxRetries,
-        @JsonProperty("idempotencyKey") String idempotencyKey,
+        @JsonDeserialize(using = WireTypes.Text.class) @JsonProperty("idempotencyKey") String idempotencyKey,
         @JsonProperty("priority") int priority,
-        @JsonProperty("headers") Map<String, String> headers,
-        @JsonProperty("parentId") String parentId,
-        @JsonProperty("rootId") String rootId,
-        @JsonProperty("createdAt") Instant createdAt,
+        @JsonDeserialize(contentUsing = WireTypes.HeaderValue.class) @JsonProperty("headers") Map<String, String> headers,
+        @JsonDeserialize(using = WireTypes.Text.class) @JsonProperty("parentId") String parentId,
+        @JsonDeserialize(using = WireTypes.Text.class) @JsonProperty("rootId") String rootId,
+        @JsonDeserialize(using = WireTypes.Time.class) @JsonProperty("createdAt") Instant createdAt,
         @JsonProperty("link") JsonNode link,
         @JsonProperty("chord") JsonNode chord,
         @JsonProperty("storeResult") Boolean storeResult) {

@@ -13,13 +13,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.tasks.MessageDecodeException;
+import dev.tasks.internal.LogSafe;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
@@ -76,6 +80,10 @@ public final class EnvelopeCodec {
                 StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
         m.getFactory().setStreamWriteConstraints(
                 StreamWriteConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
+        // Nor is a number or boolean text: 42 is not a String (Jackson converts it unless told not to).
+        m.coercionConfigFor(LogicalType.Textual).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
         this.mapper = m;
         // Absent numeric envelope fields (attempt, priority) default to 0; arguments stay strict.
         this.envelopeReader = m.readerFor(Envelope.class).without(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
@@ -145,12 +153,13 @@ public final class EnvelopeCodec {
                     + abbreviate(payload) + ")", payload, null);
         }
         if (e.v() < 1 || e.v() > Envelope.PROTOCOL_VERSION) {
-            throw new MessageDecodeException("task message " + e.id() + " has protocol version " + e.v()
-                    + ", this worker reads versions 1 to " + Envelope.PROTOCOL_VERSION, payload, null);
+            throw new MessageDecodeException("task message " + LogSafe.escape(e.id(), 80) + " has protocol version "
+                    + e.v() + ", this worker reads versions 1 to " + Envelope.PROTOCOL_VERSION, payload, null);
         }
-        if (!e.args().isArray()) {
-            throw new MessageDecodeException("task message " + e.id() + " (" + e.task()
-                    + "): field 'args' must be a JSON array, was " + e.args().getNodeType(), payload, null);
+        String violation = EnvelopeValidator.violation(e);
+        if (violation != null) {
+            throw new MessageDecodeException("malformed task message: " + violation + " (id '"
+                    + LogSafe.escape(e.id(), 80) + "')", payload, null);
         }
         return e;
     }
@@ -199,8 +208,10 @@ public final class EnvelopeCodec {
         if (payload == null) {
             return "null";
         }
-        String oneLine = payload.replaceAll("\\s+", " ");
-        return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "...(" + payload.length() + " chars)";
+        String head = payload.length() > 400 ? payload.substring(0, 400) : payload;
+        String oneLine = LogSafe.escape(head.replaceAll("\\s+", " "), Integer.MAX_VALUE);
+        return payload.length() <= 200 && oneLine.length() <= 200 ? oneLine
+                : oneLine.substring(0, Math.min(200, oneLine.length())) + "...(" + payload.length() + " chars)";
     }
 
     /** UTF-8 bytes of a payload. */

@@ -1,5 +1,6 @@
 package dev.tasks.tx;
 
+import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.TransactionContext;
 import dev.tasks.spi.TransactionSynchronizer;
 import java.io.PrintWriter;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * specifies, and runs the callbacks. Thread-safe; a connection is tracked on the thread that obtained it.
  */
 public final class TransactionalDataSource implements DataSource {
-    private static final org.slf4j.Logger log = LoggerFactory.getLogger(TransactionalDataSource.class);
+    private static final org.slf4j.Logger log = LogSafe.logger(TransactionalDataSource.class);
     private static final ThreadLocal<Deque<Tracked>> OPEN = ThreadLocal.withInitial(ArrayDeque::new);
     private static final TransactionSynchronizer SYNCHRONIZER = TransactionalDataSource::currentTransaction;
 

@@ -1,6 +1,7 @@
 package dev.tasks.jdbc;
 
 import dev.tasks.BrokerException;
+import dev.tasks.internal.LogSafe;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * when it comes back.
  */
 final class Database {
-    private static final Logger log = LoggerFactory.getLogger(Database.class);
+    private static final Logger log = LogSafe.logger(Database.class);
 
     final DataSource dataSource;
     final Dialect dialect;

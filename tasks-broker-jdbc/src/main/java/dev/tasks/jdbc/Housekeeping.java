@@ -1,5 +1,6 @@
 package dev.tasks.jdbc;
 
+import dev.tasks.internal.LogSafe;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * analysis, one process at a time (an advisory lock), and says so once per database.
  */
 final class Housekeeping implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
+    private static final Logger log = LogSafe.logger(Housekeeping.class);
 
     static final long VACUUM_MIN_DEAD = 20_000;
     static final double VACUUM_SCALE = 0.05;

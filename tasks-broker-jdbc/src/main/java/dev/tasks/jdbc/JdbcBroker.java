@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.tasks.BrokerException;
 import dev.tasks.ConfigurationException;
 import dev.tasks.internal.GroupCommit;
+import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.BrokerSettings;
 import dev.tasks.spi.DeadLetter;
@@ -76,7 +77,7 @@ import org.slf4j.LoggerFactory;
  * reconnects on later calls.
  */
 public final class JdbcBroker implements Broker, TransactionalPublisher {
-    private static final Logger log = LoggerFactory.getLogger(JdbcBroker.class);
+    private static final Logger log = LogSafe.logger(JdbcBroker.class);
 
     /** Option: the schema of the tables. */
     public static final String OPTION_SCHEMA = "jdbc.schema";
@@ -902,8 +903,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
 
     private static String oneLine(String reason) {
         // PostgreSQL text cannot hold NUL; a reason quoting a hostile payload may contain one.
-        String s = reason == null ? "" : reason.replaceAll("\\s*\\R\\s*", " ").replace("\u0000", "\\u0000").trim();
-        return s.length() > MAX_REASON_LENGTH ? s.substring(0, MAX_REASON_LENGTH - 3) + "..." : s;
+        return Columns.fit(reason == null ? "" : reason.replaceAll("\\s*\\R\\s*", " ").trim(), MAX_REASON_LENGTH);
     }
 
     // ---------------------------------------------------------------- dead letters and inspection

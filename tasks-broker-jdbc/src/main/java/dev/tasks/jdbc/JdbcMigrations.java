@@ -2,6 +2,7 @@ package dev.tasks.jdbc;
 
 import dev.tasks.BrokerException;
 import dev.tasks.ConfigurationException;
+import dev.tasks.internal.LogSafe;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * Instances are immutable and thread-safe.
  */
 public final class JdbcMigrations {
-    private static final Logger log = LoggerFactory.getLogger(JdbcMigrations.class);
+    private static final Logger log = LogSafe.logger(JdbcMigrations.class);
 
     /** The newest schema version this release knows (and {@link #migrate()} installs): its code version. */
     public static final int LATEST_VERSION = 3;

@@ -1,6 +1,7 @@
 package dev.tasks.jdbc;
 
 import dev.tasks.BrokerException;
+import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.OutboundMessage;
 import dev.tasks.spi.TransactionContext;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * otherwise. Thread-safe.
  */
 public final class JdbcOutbox implements TransactionalPublisher {
-    private static final Logger log = LoggerFactory.getLogger(JdbcOutbox.class);
+    private static final Logger log = LogSafe.logger(JdbcOutbox.class);
 
     private final DataSource dataSource;
     private final TableNames names;

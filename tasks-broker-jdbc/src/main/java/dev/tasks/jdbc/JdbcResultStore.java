@@ -12,6 +12,9 @@ import java.util.Optional;
 
 /** Task results in the {@code results} table, each kept until its time to live runs out. */
 final class JdbcResultStore implements ResultStore {
+    /** Width of the {@code task_name} column: a longer name is stored cut, with its length. */
+    static final int TASK_NAME_WIDTH = 255;
+
     private final Database db;
     private final Clock clock;
     private final String upsert;
@@ -50,10 +53,10 @@ final class JdbcResultStore implements ResultStore {
         db.run("storing the result of task " + result.taskId(), c -> {
             try (PreparedStatement ps = c.prepareStatement(upsert)) {
                 ps.setString(1, result.taskId());
-                ps.setString(2, result.taskName());
+                ps.setString(2, Columns.fit(result.taskName(), TASK_NAME_WIDTH));
                 ps.setString(3, result.state().name());
-                ps.setString(4, result.value());
-                ps.setString(5, result.error());
+                ps.setString(4, Columns.text(result.value()));
+                ps.setString(5, Columns.text(result.error()));
                 ps.setLong(6, result.updatedAt() == null ? now : result.updatedAt().toEpochMilli());
                 ps.setLong(7, now + ttlMs);
                 ps.executeUpdate();

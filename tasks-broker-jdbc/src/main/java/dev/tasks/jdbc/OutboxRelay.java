@@ -1,5 +1,6 @@
 package dev.tasks.jdbc;
 
+import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.OutboundMessage;
 import java.sql.Array;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * {@link #MAX_BACKOFF}); the loop never dies. Thread-safe.
  */
 public final class OutboxRelay implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+    private static final Logger log = LogSafe.logger(OutboxRelay.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     /** Default rows per batch. */

@@ -1,5 +1,6 @@
 package dev.tasks.jdbc;
 
+import dev.tasks.internal.LogSafe;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -17,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * notification was missed.
  */
 final class PgListener implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(PgListener.class);
+    private static final Logger log = LogSafe.logger(PgListener.class);
     private static final int POLL_MILLIS = 500;
     private static final long MAX_BACKOFF_MILLIS = 5_000;
 

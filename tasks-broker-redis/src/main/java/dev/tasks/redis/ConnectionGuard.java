@@ -1,6 +1,7 @@
 package dev.tasks.redis;
 
 import dev.tasks.BrokerException;
+import dev.tasks.internal.LogSafe;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -27,7 +28,7 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * included: after a failover the next calls go to the promoted replica, not to the dead master.
  */
 final class ConnectionGuard {
-    private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
+    private static final Logger log = LogSafe.logger(RedisBroker.class);
     static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
     /**

@@ -1,10 +1,10 @@
 package dev.tasks.redis;
 
+import dev.tasks.internal.LogSafe;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The queues whose Cluster node failed during a fetch while other nodes answered. Such a queue is passed
@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * it. One line is logged when a queue's node fails and one when the queue answers again. Thread-safe.
  */
 final class QueueOutages {
-    private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
+    private static final Logger log = LogSafe.logger(RedisBroker.class);
     static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     static final long MAX_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 

@@ -4,6 +4,7 @@ import dev.tasks.BrokerException;
 import dev.tasks.ConfigurationException;
 import dev.tasks.Priority;
 import dev.tasks.internal.GroupCommit;
+import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.BrokerSettings;
 import dev.tasks.spi.DeadLetter;
@@ -180,7 +181,7 @@ public final class RedisBroker implements Broker {
     /** Attempts of one plain command on a Cluster (the driver's default is 5, over up to 5 timeouts). */
     static final int CLUSTER_MAX_ATTEMPTS = 3;
 
-    private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
+    private static final Logger log = LogSafe.logger(RedisBroker.class);
 
     static final LuaScript PUBLISH = LuaScript.load("publish");
     static final LuaScript FETCH = LuaScript.load("fetch", "queue");

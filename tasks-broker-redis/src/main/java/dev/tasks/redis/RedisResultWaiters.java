@@ -1,5 +1,6 @@
 package dev.tasks.redis;
 
+import dev.tasks.internal.LogSafe;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,7 +18,7 @@ import redis.clients.jedis.JedisPubSub;
  * resubscribing every channel and waking every waiter (which then read the record again).
  */
 final class RedisResultWaiters implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
+    private static final Logger log = LogSafe.logger(RedisBroker.class);
     private static final long MAX_BACKOFF_MILLIS = 5_000;
 
     private final ConnectionGuard guard;

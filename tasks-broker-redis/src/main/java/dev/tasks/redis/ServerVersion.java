@@ -1,11 +1,11 @@
 package dev.tasks.redis;
 
 import dev.tasks.ConfigurationException;
+import dev.tasks.internal.LogSafe;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -19,7 +19,7 @@ import redis.clients.jedis.util.KeyValue;
  * is unchecked, and the commands speak for themselves.
  */
 final class ServerVersion {
-    private static final Logger log = LoggerFactory.getLogger(ServerVersion.class);
+    private static final Logger log = LogSafe.logger(ServerVersion.class);
 
     /** The oldest version the broker runs on (it keeps leases in pending lists, using XPENDING IDLE). */
     static final String MINIMUM = "6.2";

@@ -129,6 +129,7 @@ public interface Worker extends AutoCloseable {
         Duration unknownTaskGrace = WorkerConfig.DEFAULT_UNKNOWN_TASK_GRACE;
         Duration unknownTaskRetryDelay = WorkerConfig.DEFAULT_UNKNOWN_TASK_RETRY_DELAY;
         int maxDeliveries = WorkerConfig.DEFAULT_MAX_DELIVERIES;
+        int maxMessageBytes = WorkerConfig.DEFAULT_MAX_MESSAGE_BYTES;
         Duration busyKeyRetryDelay = WorkerConfig.DEFAULT_BUSY_KEY_RETRY_DELAY;
         Duration resultTtl = WorkerConfig.DEFAULT_RESULT_TTL;
         Duration statsInterval = WorkerConfig.DEFAULT_STATS_INTERVAL;
@@ -248,6 +249,18 @@ public interface Worker extends AutoCloseable {
                 throw new IllegalArgumentException("maxDeliveries must be >= 1, was " + max);
             }
             this.maxDeliveries = max;
+            return this;
+        }
+
+        /**
+         * Largest message read, in bytes of UTF-8 (>= 1; default {@link WorkerConfig#DEFAULT_MAX_MESSAGE_BYTES},
+         * the enqueue limit). A larger message is dead-lettered unread, with its size and this limit.
+         */
+        public Builder maxMessageBytes(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxMessageBytes must be >= 1, was " + max);
+            }
+            this.maxMessageBytes = max;
             return this;
         }
 

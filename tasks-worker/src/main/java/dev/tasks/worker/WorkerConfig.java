@@ -34,6 +34,8 @@ public final class WorkerConfig {
     public static final Duration DEFAULT_UNKNOWN_TASK_RETRY_DELAY = Duration.ofSeconds(30);
     /** Deliveries after which a message is treated as poison and dead-lettered: 10. */
     public static final int DEFAULT_MAX_DELIVERIES = 10;
+    /** Largest message a worker reads, in bytes: the enqueue limit, {@value dev.tasks.Tasks#DEFAULT_MAX_PAYLOAD_BYTES}. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = dev.tasks.Tasks.DEFAULT_MAX_PAYLOAD_BYTES;
     /** Delay before a task whose idempotency key another live run holds is offered again: 5 seconds. */
     public static final Duration DEFAULT_BUSY_KEY_RETRY_DELAY = Duration.ofSeconds(5);
     /** How long stored states and results are kept: 1 day. */
@@ -55,6 +57,7 @@ public final class WorkerConfig {
     private final Duration unknownTaskGrace;
     private final Duration unknownTaskRetryDelay;
     private final int maxDeliveries;
+    private final int maxMessageBytes;
     private final Duration busyKeyRetryDelay;
     private final Duration resultTtl;
     private final Duration statsInterval;
@@ -78,6 +81,7 @@ public final class WorkerConfig {
         this.unknownTaskGrace = b.unknownTaskGrace;
         this.unknownTaskRetryDelay = b.unknownTaskRetryDelay;
         this.maxDeliveries = b.maxDeliveries;
+        this.maxMessageBytes = b.maxMessageBytes;
         this.busyKeyRetryDelay = b.busyKeyRetryDelay;
         this.resultTtl = b.resultTtl;
         this.statsInterval = b.statsInterval;
@@ -135,6 +139,12 @@ public final class WorkerConfig {
     /** Deliveries after which a message is dead-lettered as poison. Default: {@link #DEFAULT_MAX_DELIVERIES}. */
     public int maxDeliveries() { return maxDeliveries; }
 
+    /**
+     * Largest message read, in bytes of UTF-8; a larger one is dead-lettered unread. Default:
+     * {@link #DEFAULT_MAX_MESSAGE_BYTES}.
+     */
+    public int maxMessageBytes() { return maxMessageBytes; }
+
     /** Delay before re-offering a task whose key is held by another run. Default: {@link #DEFAULT_BUSY_KEY_RETRY_DELAY}. */
     public Duration busyKeyRetryDelay() { return busyKeyRetryDelay; }
 
@@ -159,7 +169,8 @@ public final class WorkerConfig {
                 + concurrency + ", pool=" + pool.name().toLowerCase(java.util.Locale.ROOT) + ", prefetch=" + prefetch
                 + ", lease=" + lease + ", heartbeat=" + heartbeatInterval + ", fetchWait=" + fetchWait
                 + ", shutdownGrace=" + shutdownGrace + ", maxStuckThreads=" + maxStuckThreads + ", unknownTaskGrace="
-                + unknownTaskGrace + ", maxDeliveries=" + maxDeliveries + ", resultTtl=" + resultTtl
+                + unknownTaskGrace + ", maxDeliveries=" + maxDeliveries + ", maxMessageBytes=" + maxMessageBytes
+                + ", resultTtl=" + resultTtl
                 + ", statsInterval=" + statsInterval + ", tasks=" + registry.definitions().size();
     }
 

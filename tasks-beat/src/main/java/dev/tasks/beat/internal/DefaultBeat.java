@@ -8,6 +8,7 @@ import dev.tasks.Tasks;
 import dev.tasks.TasksException;
 import dev.tasks.beat.Beat;
 import dev.tasks.beat.Schedule;
+import dev.tasks.internal.LogSafe;
 import dev.tasks.message.EnvelopeCodec;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.LeaderLock;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * may be called from any thread; all scheduling state is confined to the scheduling thread.
  */
 public final class DefaultBeat implements Beat {
-    private static final Logger log = LoggerFactory.getLogger(Beat.class);
+    private static final Logger log = LogSafe.logger(Beat.class);
     /** State key prefix: {@code beat:last:<schedule>} holds the last handled slot. */
     public static final String LAST_KEY_PREFIX = "beat:last:";
     /** Suffix of a recorded slot whose enqueue has not been confirmed yet. */

@@ -2,6 +2,7 @@ package dev.tasks.worker.cli;
 
 import dev.tasks.Brokers;
 import dev.tasks.TasksConfig;
+import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.BrokerSettings;
 import java.nio.file.Path;
@@ -12,7 +13,7 @@ import picocli.CommandLine;
 
 /** The options every command shares to find its broker. */
 final class BrokerOptions {
-    private static final Logger log = LoggerFactory.getLogger(BrokerOptions.class);
+    private static final Logger log = LogSafe.logger(BrokerOptions.class);
 
     @CommandLine.Option(names = "--broker", paramLabel = "URL",
             description = "Broker URL (redis://, rediss://, jdbc:postgresql://, jdbc:h2:file:...). Default: "

@@ -3,6 +3,7 @@ package dev.tasks.worker.cli;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.tasks.ConfigurationException;
+import dev.tasks.internal.LogSafe;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /** Serves {@code GET /metrics} in the Prometheus text format with the JDK's HTTP server. */
 final class MetricsServer implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(MetricsServer.class);
+    private static final Logger log = LogSafe.logger(MetricsServer.class);
 
     private final HttpServer server;
     private final ExecutorService executor;

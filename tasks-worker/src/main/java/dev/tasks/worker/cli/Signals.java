@@ -1,8 +1,8 @@
 package dev.tasks.worker.cli;
 
+import dev.tasks.internal.LogSafe;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * SIGTERM and SIGINT handling: the first signal calls {@code first}, any later one calls {@code again}.
@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * (then a second signal cannot be told apart).
  */
 final class Signals {
-    private static final Logger log = LoggerFactory.getLogger(Signals.class);
+    private static final Logger log = LogSafe.logger(Signals.class);
 
     private Signals() {}
 

@@ -2,6 +2,7 @@ package dev.tasks.worker.cli;
 
 import dev.tasks.ConfigurationException;
 import dev.tasks.TaskDefinitionException;
+import dev.tasks.internal.LogSafe;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.LoggerFactory;
@@ -92,7 +93,7 @@ public final class TasksCli implements Runnable {
 
     private static int executionError(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
         String name = cmd.getCommandSpec().qualifiedName();
-        LoggerFactory.getLogger(TasksCli.class).debug("{} failed", name, ex);
+        LogSafe.logger(TasksCli.class).debug("{} failed", name, ex);
         String message = ex.getMessage() == null ? ex.toString() : ex.getMessage();
         if (ex.getCause() != null && ex.getCause().getMessage() != null && !message.contains(ex.getCause().getMessage())) {
             message += ": " + ex.getCause().getMessage();

@@ -3,6 +3,7 @@ package dev.tasks.worker.cli;
 import dev.tasks.ConfigurationException;
 import dev.tasks.TaskRegistry;
 import dev.tasks.TasksConfig;
+import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.Queues;
 import dev.tasks.spi.TaskProvider;
@@ -35,7 +36,7 @@ import picocli.CommandLine;
             "SIGTERM or SIGINT: warm shutdown (stop fetching, give back prefetched tasks, let running tasks finish "
                 + "within --grace, then give back the rest); a second signal: cold shutdown (give back everything now)."})
 final class WorkerCommand implements Callable<Integer> {
-    private static final Logger log = LoggerFactory.getLogger(WorkerCommand.class);
+    private static final Logger log = LogSafe.logger(WorkerCommand.class);
 
     @CommandLine.Mixin
     BrokerOptions brokerOptions;
@@ -76,6 +77,11 @@ final class WorkerCommand implements Callable<Integer> {
                     + " Default: 10m.")
     Duration unknownTaskGrace;
 
+    @CommandLine.Option(names = "--max-message-bytes", paramLabel = "BYTES",
+            description = "Largest message read, in bytes; a larger one is dead-lettered unread."
+                    + " Default: 1048576 (the enqueue limit).")
+    Integer maxMessageBytes;
+
     @CommandLine.Option(names = "--metrics-port", paramLabel = "PORT",
             description = "Serve Prometheus metrics on http://0.0.0.0:PORT/metrics (0: any free port).")
     Integer metricsPort;
@@ -111,6 +117,7 @@ final class WorkerCommand implements Callable<Integer> {
         resolve(maxStuckThreads, config, "worker.maxStuckThreads", Integer::valueOf).ifPresent(builder::maxStuckThreads);
         resolve(unknownTaskGrace, config, "worker.unknownTaskGrace", Converters::parseDuration)
                 .ifPresent(builder::unknownTaskGrace);
+        resolve(maxMessageBytes, config, "worker.maxMessageBytes", Integer::valueOf).ifPresent(builder::maxMessageBytes);
         resolve(workerId, config, "worker.id", Function.identity()).ifPresent(builder::workerId);
         Optional<Integer> port = resolve(metricsPort, config, "worker.metricsPort", Integer::valueOf);
         if (port.isPresent() && (port.get() < 0 || port.get() > 65535)) {

@@ -1,6 +1,7 @@
 package dev.tasks.worker.internal;
 
 import dev.tasks.BrokerException;
+import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.Delivery;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ final class Acker {
 
     private record Item(Delivery delivery, Done done) {}
 
-    private static final Logger log = LoggerFactory.getLogger(Acker.class);
+    private static final Logger log = LogSafe.logger(Acker.class);
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     static final long FIRST_RETRY_MILLIS = 50;
     static final long MAX_RETRY_MILLIS = 1000;

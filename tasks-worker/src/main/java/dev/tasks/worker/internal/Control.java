@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.tasks.TaskDefinition;
 import dev.tasks.TaskState;
+import dev.tasks.internal.LogSafe;
 import dev.tasks.internal.TaskControls;
 import dev.tasks.internal.Workflows;
 import dev.tasks.message.Envelope;
@@ -44,7 +45,7 @@ final class Control {
     /** Rate-limit waits up to this are not worth a round trip through the broker. */
     private static final Duration NEGLIGIBLE_WAIT = Duration.ofMillis(1);
 
-    private static final Logger log = LoggerFactory.getLogger(dev.tasks.worker.Worker.class);
+    private static final Logger log = LogSafe.logger(dev.tasks.worker.Worker.class);
 
     private final WorkerConfig config;
     private final Broker broker;

@@ -8,6 +8,7 @@ import dev.tasks.RetryRequested;
 import dev.tasks.TaskDefinition;
 import dev.tasks.TaskState;
 import dev.tasks.TimeLimitExceeded;
+import dev.tasks.internal.LogSafe;
 import dev.tasks.internal.TaskContextHolder;
 import dev.tasks.message.Envelope;
 import dev.tasks.message.EnvelopeCodec;
@@ -64,7 +65,7 @@ public final class DefaultWorker implements Worker {
     /** Header holding the first time a worker met a task name it did not know (ISO-8601 instant). */
     public static final String UNKNOWN_SINCE_HEADER = "tasks-unknown-since";
 
-    private static final Logger log = LoggerFactory.getLogger(Worker.class);
+    private static final Logger log = LogSafe.logger(Worker.class);
     private static final Duration MAX_ERROR_BACKOFF = Duration.ofSeconds(5);
     private static final long SLOT_POLL_MILLIS = 100;
     /** The first pause before a failed lease heartbeat is tried again (doubling while sooner than the next beat). */
@@ -74,6 +75,7 @@ public final class DefaultWorker implements Worker {
     private final Broker broker;
     private final Clock clock;
     private final EnvelopeCodec codec = EnvelopeCodec.json();
+    private final MessageReader reader;
     private final WorkerMetrics metrics;
     private final String threadPrefix;
     private final Control control;
@@ -108,6 +110,7 @@ public final class DefaultWorker implements Worker {
 
     public DefaultWorker(WorkerConfig config) {
         this.config = config;
+        this.reader = new MessageReader(codec, config.maxMessageBytes());
         this.broker = config.broker();
         this.clock = config.clock();
         this.metrics = new WorkerMetrics(config.meterRegistry());
@@ -620,11 +623,11 @@ public final class DefaultWorker implements Worker {
         Instant now = clock.instant();
         MDC.put("queue", d.queue());
         if (d.messageId() != null) {
-            MDC.put("taskId", d.messageId());
+            MDC.put("taskId", LogSafe.escape(d.messageId()));
         }
         Envelope env;
         try {
-            env = codec.decode(d.payload());
+            env = reader.read(d.messageId(), d.payload());
         } catch (MessageDecodeException e) {
             WorkerMetrics.TaskMeters m = metrics.task(WorkerMetrics.UNKNOWN_TASK, d.queue());
             m.received.increment();
@@ -632,8 +635,8 @@ public final class DefaultWorker implements Worker {
             return;
         }
         run.envelope = env;
-        MDC.put("taskId", env.id());
-        MDC.put("taskName", env.task());
+        MDC.put("taskId", LogSafe.escape(env.id()));
+        MDC.put("taskName", LogSafe.escape(env.task()));
         Optional<TaskDefinition> found = config.registry().find(env.task()).filter(TaskDefinition::hasImplementation);
         String metricTask = found.map(TaskDefinition::name).orElse(WorkerMetrics.UNKNOWN_TASK);
         WorkerMetrics.TaskMeters meters = metrics.task(metricTask, d.queue());
@@ -1067,8 +1070,8 @@ public final class DefaultWorker implements Worker {
     private void settleAbandoned(Run run) {
         Envelope env = run.envelope;
         TaskDefinition def = run.definition;
-        MDC.put("taskId", env.id());
-        MDC.put("taskName", env.task());
+        MDC.put("taskId", LogSafe.escape(env.id()));
+        MDC.put("taskName", LogSafe.escape(env.task()));
         MDC.put("queue", run.delivery.queue());
         try {
             TimeLimitExceeded e = new TimeLimitExceeded("task " + env.id() + " (" + env.task()
