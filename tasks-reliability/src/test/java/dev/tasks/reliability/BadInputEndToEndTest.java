@@ -196,6 +196,7 @@ class BadInputEndToEndTest {
         "a metrics port out of range | --metrics-port | 70000 | --metrics-port must be between 0 and 65535",
         "a zero unknown-task grace is fine, a bad one is not | --unknown-task-grace | forever | invalid duration 'forever'",
         "stuck threads below zero | --max-stuck-threads | -2 | maxStuckThreads",
+        "a zero message size limit | --max-message-bytes | 0 | maxMessageBytes must be >= 1, was 0",
     })
     void a_bad_worker_flag_exits_with_the_usage_code_and_one_line_naming_it(String what, String flag, String value,
             String problem) {

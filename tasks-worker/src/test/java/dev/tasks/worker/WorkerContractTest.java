@@ -353,6 +353,31 @@ public abstract class WorkerContractTest {
     }
 
     @Test
+    void dead_letters_a_message_over_the_worker_size_limit_unread_with_its_size() {
+        start(workerBuilder().maxMessageBytes(1_000));
+        Envelope big = envelope("wt.add", 1, 2).headers(Map.of("pad", "x".repeat(2_000))).build();
+        String payload = codec.encode(big);
+        broker.publish(new OutboundMessage(big.id(), queue, 0, null, payload));
+        DeadLetter d = awaitDeadLetters(1).get(0);
+        assertThat(d.reason()).contains("size must be at most 1000 bytes (the worker's maxMessageBytes), was "
+                + EnvelopeCodec.sizeOf(payload) + " bytes");
+        assertThat(d.payload()).isEqualTo(payload);
+        awaitQueueDrained();
+    }
+
+    @Test
+    void dead_letters_a_message_breaking_the_wire_format_naming_the_field_and_the_rule() {
+        start(workerBuilder());
+        Envelope e = envelope("wt.add", 1, 2).build();
+        String payload = codec.encode(e).replace("\"priority\":0", "\"priority\":99");
+        broker.publish(new OutboundMessage(e.id(), queue, 0, null, payload));
+        DeadLetter d = awaitDeadLetters(1).get(0);
+        assertThat(d.reason()).startsWith("malformed task message: priority must be 0-9, was 99");
+        assertThat(d.payload()).isEqualTo(payload);
+        awaitQueueDrained();
+    }
+
+    @Test
     void dead_letters_a_task_whose_arguments_do_not_match_at_once() {
         start(workerBuilder());
         String id = enqueue("wt.add", "two", 3);
