@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Where {@code delayOnCommit} looks for the caller's transaction, and the check that it did not miss one.
@@ -28,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * once, by its fixed name), so the client can refuse the call instead.
  */
 public final class TransactionSynchronizers {
-    private static final Logger log = LoggerFactory.getLogger(TransactionSynchronizers.class);
+    private static final Logger log = LogSafe.logger(TransactionSynchronizers.class);
     private static final String SPRING_MANAGER = "org.springframework.transaction.support.TransactionSynchronizationManager";
     private static final MethodHandle SPRING_ACTIVE = springActive();
 

@@ -1,19 +1,19 @@
 package dev.tasks.jdbc;
 
+import dev.tasks.internal.LogSafe;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Locale;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Says once, when a broker opens an H2 database, what a commit on it survives: read from the database's
  * own {@code WRITE_DELAY}, so it holds for a caller's {@code DataSource} too.
  */
 final class H2Durability {
-    private static final Logger log = LoggerFactory.getLogger(H2Durability.class);
+    private static final Logger log = LogSafe.logger(H2Durability.class);
 
     private H2Durability() {}
 

@@ -1,6 +1,7 @@
 package dev.tasks.worker.internal;
 
 import dev.tasks.ConfigurationException;
+import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.WorkerLayouts;
 import dev.tasks.spi.WorkerLayouts.Announcement;
 import dev.tasks.spi.WorkerLayouts.Layout;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps workers of incompatible storage layouts from running side by side: the worker announces its
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * Brokers without announcements ({@link dev.tasks.spi.Broker#layouts()} empty) are not guarded.
  */
 final class LayoutGuard {
-    private static final Logger log = LoggerFactory.getLogger(LayoutGuard.class);
+    private static final Logger log = LogSafe.logger(LayoutGuard.class);
 
     /**
      * Test hook (internal): the layout this worker announces, as {@code <version>:<compatibleFrom>}, so a
