@@ -129,7 +129,8 @@ final class PostgresLockContention {
      */
     private static String serverLog(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_current_logfile(), "
-                + "current_setting('server_version_num')::int / 10000, rolsuper FROM pg_roles WHERE rolname = current_user");
+                + "current_setting('server_version_num')::int / 10000, rolsuper FROM pg_roles"
+                + " WHERE rolname = current_user");
                 ResultSet rs = ps.executeQuery()) {
             if (!rs.next() || !rs.getBoolean(3)) {
                 return null;

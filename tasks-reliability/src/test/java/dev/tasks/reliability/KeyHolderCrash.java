@@ -93,7 +93,10 @@ final class KeyHolderCrash {
                     }
                     assertThat(other.isAlive()).as("the other worker runs; log:%n%s", other.log()).isTrue();
                     QueueStats s = broker.stats(queue);
-                    return resumedAt[0] != 0 && s.ready() + s.delayed() + s.inFlight() == 0;
+                    // the second message with the key was skipped (it is postponed while the key is held)
+                    return resumedAt[0] != 0 && s.ready() + s.delayed() + s.inFlight() == 0
+                            && (holder.log() + other.log()).contains(
+                                    "skipped: idempotency key '" + hold + "' already done");
                 });
                 long resumedMs = TimeUnit.NANOSECONDS.toMillis(resumedAt[0] - killedAt);
                 Map<String, Long> end = runs.runs();
@@ -105,10 +108,10 @@ final class KeyHolderCrash {
                 assertThat(end.get(hold + ":effect")).as("side effect of the held key; the other worker:%n%s",
                         other.log()).isEqualTo(1);
                 assertThat(end.get(hold + ":start")).as("the killed run and the one after it").isEqualTo(2);
-                assertThat(end.get(unacked + ":effect")).as("side effect of the key done but unacknowledged").isEqualTo(1);
+                assertThat(end.get(unacked + ":effect")).as("side effect of the key done but unacknowledged")
+                        .isEqualTo(1);
                 assertThat(end.get(unacked + ":start")).isEqualTo(1);
-                assertThat(logs).contains("skipped: idempotency key '" + unacked + "' already done")
-                        .contains("skipped: idempotency key '" + hold + "' already done");
+                assertThat(logs).contains("skipped: idempotency key '" + unacked + "' already done");
                 assertThat(resumedMs).as("the held key's task runs again within the lease + 1 s of the kill; the"
                         + " other worker:%n%s", other.log()).isLessThanOrEqualTo(lease.plusSeconds(1).toMillis());
                 assertThat(broker.deadLetters(queue, 10)).isEmpty();
