@@ -1,6 +1,7 @@
 package dev.tasks.memory;
 
 import dev.tasks.spi.ControlStore;
+import dev.tasks.spi.RateReservation;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +28,7 @@ final class InMemoryControlStore implements ControlStore {
     private final Map<String, Chord> chords = new HashMap<>();
     private final Map<String, Revocation> revocations = new HashMap<>();
     private final Map<String, Instant> rates = new HashMap<>();
+    private final Map<String, Instant> turns = new HashMap<>();
     private final Map<String, Map<String, Instant>> slots = new HashMap<>();
     private int writes;
 
@@ -88,15 +90,34 @@ final class InMemoryControlStore implements ControlStore {
     }
 
     @Override
-    public synchronized Duration reserveRate(String key, Duration interval) {
+    public synchronized RateReservation reserveRate(String key, Duration interval, Duration notBefore,
+            Duration horizon) {
         Checks.notBlank(key, "key");
         Checks.positive(interval, "interval");
+        Checks.notNegative(notBefore, "notBefore");
+        Checks.notNegative(horizon, "horizon");
         Instant now = clock.instant();
-        Instant tat = rates.get(key);
-        Instant slot = tat == null || tat.isBefore(now) ? now : tat;
-        rates.put(key, slot.plus(interval));
+        Instant next = rates.get(key);
+        Instant earliest = now.plus(notBefore);
+        Instant slot = next == null || next.isBefore(earliest) ? earliest : next;
+        RateReservation answer;
+        if (!slot.isAfter(now.plus(horizon))) {
+            rates.put(key, slot.plus(interval));
+            if (next == null || !next.isAfter(now)) {
+                turns.remove(key);
+            }
+            answer = RateReservation.slot(Duration.between(now, slot));
+        } else {
+            Instant turn = slot.minus(horizon);
+            Instant line = turns.get(key);
+            if (line != null && line.isAfter(turn)) {
+                turn = line;
+            }
+            turns.put(key, turn.plus(interval));
+            answer = RateReservation.askAgainIn(Duration.between(now, turn));
+        }
         sweep(now);
-        return Duration.between(now, slot);
+        return answer;
     }
 
     @Override
@@ -155,6 +176,7 @@ final class InMemoryControlStore implements ControlStore {
         revocations.values().removeIf(r -> !r.expiresAt.isAfter(now));
         // A rate key whose next slot is in the past holds no information any more.
         rates.values().removeIf(tat -> tat.isBefore(now));
+        turns.values().removeIf(turn -> turn.isBefore(now));
         slots.values().forEach(m -> m.values().removeIf(until -> !until.isAfter(now)));
         slots.values().removeIf(Map::isEmpty);
     }

@@ -54,14 +54,29 @@ public interface ControlStore {
     // ------------------------------------------------------------------------------------------- rate limits
 
     /**
-     * Reserves the next run slot of a rate limit that allows one run per {@code interval} (generic cell
-     * rate: slots are spaced exactly {@code interval} apart, no bursts). The slot is taken whether or not
-     * it is now: the caller runs at once when the delay is zero, otherwise it puts the task back to run at
-     * the slot without reserving again.
+     * Reserves a run slot of a rate limit that allows one run per {@code interval}, if one is free close
+     * enough; otherwise hands out a turn to ask again. Two times are kept per key: the next free slot
+     * and the next turn.
+     * <ul>
+     *   <li>The slot offered is the later of the next free slot and {@code now + notBefore} (a generic cell
+     *       rate: slots are at least {@code interval} apart, and time that passed unused is not saved up
+     *       as credit). When it is at most {@code horizon} from now it is reserved: the next free slot
+     *       moves to it plus {@code interval}, and the answer is {@link RateReservation#slot}. A slot
+     *       reserved while the limit was idle (its next free slot already passed) also ends the line of
+     *       turns handed out before, so turns of callers that never came back hold no one up.</li>
+     *   <li>Otherwise nothing is reserved. The caller gets the later of the next turn and the time the
+     *       offered slot comes within {@code horizon}; the next turn moves to it plus {@code interval}
+     *       (callers refused together come back one interval apart, not all at once), and the answer is
+     *       {@link RateReservation#askAgainIn}.</li>
+     * </ul>
+     * Times are the caller's clock; workers' clocks should agree to well under an interval.
      *
-     * @return the time from now until the reserved slot; zero when the run may start now
+     * @param notBefore the earliest slot the caller can use, from now (zero or more)
+     * @param horizon the latest slot the caller takes, from now (at least {@code notBefore})
+     * @throws IllegalArgumentException when {@code interval} is under a microsecond or the durations are
+     *     negative
      */
-    Duration reserveRate(String key, Duration interval);
+    RateReservation reserveRate(String key, Duration interval, Duration notBefore, Duration horizon);
 
     // ------------------------------------------------------------------------------------ concurrency slots
 

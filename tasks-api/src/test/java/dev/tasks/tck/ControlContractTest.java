@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tasks.TaskState;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.ControlStore;
+import dev.tasks.spi.RateReservation;
 import dev.tasks.spi.ResultStore.StoredResult;
 import java.time.Duration;
 import java.time.Instant;
@@ -132,29 +133,40 @@ public abstract class ControlContractTest {
 
     // ------------------------------------------------------------------------------------------- rate limits
 
+    private static final Duration FAR = Duration.ofDays(1);
+
+    /** The delay of a reserved slot (failing when none was reserved). */
+    private Duration slot(String key, Duration interval, Duration notBefore, Duration horizon) {
+        RateReservation r = control.reserveRate(key, interval, notBefore, horizon);
+        assertThat(r.reserved()).as("a slot was reserved: %s", r).isTrue();
+        return r.delay();
+    }
+
     @Test
     void rate_reservations_are_spaced_by_the_interval_per_key() {
         String key = id("rate");
         Duration interval = Duration.ofSeconds(10);
-        assertThat(control.reserveRate(key, interval)).isZero();
-        Duration second = control.reserveRate(key, interval);
-        Duration third = control.reserveRate(key, interval);
-        assertThat(second).isBetween(Duration.ofSeconds(9), Duration.ofSeconds(10));
-        assertThat(third).isBetween(Duration.ofSeconds(19), Duration.ofSeconds(20));
-        assertThat(control.reserveRate(id("other"), interval)).as("another key").isZero();
+        assertThat(slot(key, interval, Duration.ZERO, FAR)).isZero();
+        Duration second = slot(key, interval, Duration.ZERO, FAR);
+        Duration third = slot(key, interval, Duration.ZERO, FAR);
+        // Bounds leave 3 s for slow round trips on a busy machine.
+        assertThat(second).isBetween(Duration.ofSeconds(7), Duration.ofSeconds(10));
+        assertThat(third).isBetween(Duration.ofSeconds(17), Duration.ofSeconds(20));
+        assertThat(slot(id("other"), interval, Duration.ZERO, FAR)).as("another key").isZero();
     }
 
     @Test
     void rate_reservations_from_many_threads_never_share_a_slot() throws Exception {
         String key = id("rate-race");
         Duration interval = Duration.ofSeconds(1);
-        List<Callable<Duration>> calls = new ArrayList<>();
+        List<Callable<RateReservation>> calls = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
-            calls.add(() -> control.reserveRate(key, interval));
+            calls.add(() -> control.reserveRate(key, interval, Duration.ZERO, FAR));
         }
         List<Long> seconds = new ArrayList<>();
-        for (Future<Duration> f : pool.invokeAll(calls)) {
-            seconds.add(Math.round(f.get().toMillis() / 1000.0));
+        for (Future<RateReservation> f : pool.invokeAll(calls)) {
+            assertThat(f.get().reserved()).isTrue();
+            seconds.add(Math.round(f.get().delay().toMillis() / 1000.0));
         }
         assertThat(seconds).doesNotHaveDuplicates();
         assertThat(seconds).allMatch(s -> s >= 0 && s < 41);
@@ -163,9 +175,58 @@ public abstract class ControlContractTest {
     @Test
     void a_slot_is_free_again_once_its_interval_has_passed() {
         String key = id("rate-idle");
-        assertThat(control.reserveRate(key, Duration.ofMillis(200))).isZero();
+        Duration interval = Duration.ofMillis(200);
+        assertThat(slot(key, interval, Duration.ZERO, FAR)).isZero();
         await().pollDelay(Duration.ofMillis(250)).atMost(Duration.ofSeconds(5))
-                .until(() -> control.reserveRate(key, Duration.ofMillis(200)).isZero());
+                .until(() -> control.reserveRate(key, interval, Duration.ZERO, FAR).delay().isZero());
+    }
+
+    @Test
+    void a_slot_is_never_earlier_than_asked_and_unused_time_is_not_saved_up() {
+        String key = id("rate-lead");
+        Duration interval = Duration.ofSeconds(10);
+        assertThat(slot(key, interval, Duration.ofSeconds(3), FAR)).isEqualTo(Duration.ofSeconds(3));
+        assertThat(slot(key, interval, Duration.ZERO, FAR)).isBetween(Duration.ofSeconds(10),
+                Duration.ofSeconds(13));
+    }
+
+    @Test
+    void slots_beyond_the_horizon_are_not_reserved_and_the_refused_get_turns_one_interval_apart() {
+        String key = id("rate-turns");
+        Duration interval = Duration.ofSeconds(10);
+        Duration horizon = Duration.ofSeconds(15);
+        assertThat(slot(key, interval, Duration.ZERO, horizon)).isZero();
+        assertThat(slot(key, interval, Duration.ZERO, horizon)).isBetween(Duration.ofSeconds(9),
+                Duration.ofSeconds(10));
+        List<Duration> turns = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            RateReservation r = control.reserveRate(key, interval, Duration.ZERO, horizon);
+            assertThat(r.reserved()).as("slot 20 s ahead, horizon 15 s").isFalse();
+            turns.add(r.delay());
+        }
+        // The next slot (20 s) comes within the horizon at 5 s; the turns after it are an interval apart.
+        assertThat(turns.get(0)).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(5));
+        assertThat(turns.get(1)).isBetween(Duration.ofSeconds(12), Duration.ofSeconds(15));
+        assertThat(turns.get(2)).isBetween(Duration.ofSeconds(22), Duration.ofSeconds(25));
+        assertThat(slot(key, interval, Duration.ZERO, FAR)).as("refusals reserved nothing")
+                .isBetween(Duration.ofSeconds(17), Duration.ofSeconds(20));
+    }
+
+    @Test
+    void a_slot_taken_while_the_limit_is_idle_ends_the_line_of_earlier_turns() {
+        String key = id("rate-line");
+        Duration interval = Duration.ofSeconds(2);
+        assertThat(slot(key, interval, Duration.ZERO, Duration.ZERO)).isZero();
+        for (int i = 0; i < 5; i++) {
+            control.reserveRate(key, interval, Duration.ZERO, Duration.ZERO);
+        }
+        // Turns were handed out (up to 10 s ahead) to callers that never come back.
+        await().pollDelay(Duration.ofMillis(2050)).atMost(Duration.ofSeconds(10))
+                .until(() -> control.reserveRate(key, interval, Duration.ZERO, Duration.ZERO).reserved());
+        RateReservation refused = control.reserveRate(key, interval, Duration.ZERO, Duration.ZERO);
+        assertThat(refused.reserved()).isFalse();
+        assertThat(refused.delay()).as("the next turn is at the next slot, not behind the abandoned turns")
+                .isLessThanOrEqualTo(interval);
     }
 
     // ------------------------------------------------------------------------------------ concurrency slots

@@ -1,6 +1,7 @@
 package dev.tasks.jdbc;
 
 import dev.tasks.spi.ControlStore;
+import dev.tasks.spi.RateReservation;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -29,6 +30,11 @@ final class JdbcControlStore implements ControlStore {
     private static final int SWEEP_EVERY = 1000;
     private static final int IN_CHUNK = 500;
     private static final String DUPLICATE_KEY = "23505";
+    /**
+     * Put before a rate key to name the row of its next turn; no rate key starts so (they start with a
+     * task name, which holds no space).
+     */
+    static final String TURN_PREFIX = "turn ";
 
     private final Database db;
     private final Clock clock;
@@ -240,74 +246,107 @@ final class JdbcControlStore implements ControlStore {
 
     // ------------------------------------------------------------------------------------------ rate limits
 
+    /**
+     * One statement per row, each its own short transaction (the row is locked for that statement only,
+     * so workers asking at once queue for microseconds, not for round trips): the key's next free slot
+     * moves when the slot offered is within the horizon; otherwise the row of its next turn (named
+     * {@value #TURN_PREFIX} and the key) moves. Each statement returns the row's value before it, from
+     * which the same decision is taken here.
+     */
     @Override
-    public Duration reserveRate(String key, Duration interval) {
+    public RateReservation reserveRate(String key, Duration interval, Duration notBefore, Duration horizon) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(interval, "interval");
         long step = interval.toNanos() / 1000;
         if (step <= 0) {
             throw new IllegalArgumentException("interval must be at least 1 microsecond, was " + interval);
         }
-        Instant nowInstant = clock.instant();
-        long now = ChronoUnit.MICROS.between(Instant.EPOCH, nowInstant);
-        long expires = nowInstant.toEpochMilli();
-        long slot = db.inTransaction("reserving a rate-limit slot of " + key, c -> {
-            if (pg) {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + rates
-                        + " (rate_key, next_slot, expires_at) VALUES (?, ?, ?) ON CONFLICT (rate_key) DO UPDATE SET"
-                        + " next_slot = GREATEST(" + rates + ".next_slot, ?) + ?, expires_at = GREATEST(" + rates
-                        + ".next_slot, ?) / 1000 + ? RETURNING next_slot")) {
-                    ps.setString(1, key);
-                    ps.setLong(2, now + step);
-                    ps.setLong(3, (now + step) / 1000 + 1);
-                    ps.setLong(4, now);
-                    ps.setLong(5, step);
-                    ps.setLong(6, now);
-                    ps.setLong(7, step / 1000 + 1);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        return rs.getLong(1) - step;
+        long lead = notNegativeMicros(notBefore, "notBefore");
+        long reach = notNegativeMicros(horizon, "horizon");
+        long now = ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
+        String what = "reserving a rate-limit slot of " + key;
+        long next = db.run(what, c -> advance(c, key, now + lead, now + reach, step));
+        long slot = Math.max(next, now + lead);
+        RateReservation answer;
+        if (slot - now <= reach) {
+            if (next <= now) {
+                // The limit was idle: turns handed out before hold no one up.
+                db.run(what, c -> {
+                    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + rates + " WHERE rate_key = ?")) {
+                        ps.setString(1, TURN_PREFIX + key);
+                        return ps.executeUpdate();
                     }
-                }
+                });
             }
-            while (true) {
-                Long next = null;
-                try (PreparedStatement ps = c.prepareStatement("SELECT next_slot FROM " + rates
-                        + " WHERE rate_key = ? FOR UPDATE")) {
-                    ps.setString(1, key);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            next = rs.getLong(1);
-                        }
-                    }
-                }
-                if (next != null) {
-                    long s = Math.max(next, now);
-                    try (PreparedStatement ps = c.prepareStatement("UPDATE " + rates
-                            + " SET next_slot = ?, expires_at = ? WHERE rate_key = ?")) {
-                        ps.setLong(1, s + step);
-                        ps.setLong(2, (s + step) / 1000 + 1);
-                        ps.setString(3, key);
-                        ps.executeUpdate();
-                    }
-                    return s;
-                }
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + rates
-                        + " (rate_key, next_slot, expires_at) VALUES (?, ?, ?)")) {
-                    ps.setString(1, key);
-                    ps.setLong(2, now + step);
-                    ps.setLong(3, (now + step) / 1000 + 1);
-                    ps.executeUpdate();
-                    return now;
-                } catch (SQLException e) {
-                    if (!DUPLICATE_KEY.equals(e.getSQLState())) {
-                        throw e;
-                    }
-                }
-            }
-        });
+            answer = RateReservation.slot(Duration.of(slot - now, ChronoUnit.MICROS));
+        } else {
+            long turn = Math.max(db.run(what, c -> advance(c, TURN_PREFIX + key, slot - reach, Long.MAX_VALUE / 2, step)),
+                    slot - reach);
+            answer = RateReservation.askAgainIn(Duration.of(turn - now, ChronoUnit.MICROS));
+        }
         sweepNowAndThen();
-        return Duration.of(Math.max(0, slot - now), ChronoUnit.MICROS);
+        return answer;
+    }
+
+    /**
+     * In one statement on row {@code rowKey} (inserted at 0 when missing): when {@code max(time, earliest)}
+     * is at most {@code latest}, sets the time to that plus {@code step}; returns the time before.
+     */
+    private long advance(Connection c, String rowKey, long earliest, long latest, long step) throws SQLException {
+        String sql = pg
+                ? "UPDATE " + rates + " AS r SET"
+                        + " next_slot = CASE WHEN GREATEST(o.next_slot, ?) <= ? THEN GREATEST(o.next_slot, ?) + ?"
+                        + " ELSE o.next_slot END,"
+                        + " expires_at = CASE WHEN GREATEST(o.next_slot, ?) <= ? THEN (GREATEST(o.next_slot, ?) + ?)"
+                        + " / 1000 + 1 ELSE r.expires_at END"
+                        + " FROM (SELECT next_slot FROM " + rates + " WHERE rate_key = ? FOR UPDATE) AS o"
+                        + " WHERE r.rate_key = ? RETURNING o.next_slot"
+                // H2: the SET expressions see the row as it was, and OLD TABLE returns it so.
+                : "SELECT next_slot FROM OLD TABLE (UPDATE " + rates + " SET"
+                        + " next_slot = CASE WHEN GREATEST(next_slot, ?) <= ? THEN GREATEST(next_slot, ?) + ?"
+                        + " ELSE next_slot END,"
+                        + " expires_at = CASE WHEN GREATEST(next_slot, ?) <= ? THEN (GREATEST(next_slot, ?) + ?)"
+                        + " / 1000 + 1 ELSE expires_at END"
+                        + " WHERE rate_key = ?)";
+        while (true) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int i = 0;
+                for (int k = 0; k < 2; k++) {
+                    ps.setLong(++i, earliest);
+                    ps.setLong(++i, latest);
+                    ps.setLong(++i, earliest);
+                    ps.setLong(++i, step);
+                }
+                ps.setString(++i, rowKey);
+                if (pg) {
+                    ps.setString(++i, rowKey);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return rs.getLong(1);
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(pg
+                    ? "INSERT INTO " + rates + " (rate_key, next_slot, expires_at) VALUES (?, 0, 0)"
+                            + " ON CONFLICT (rate_key) DO NOTHING"
+                    : "INSERT INTO " + rates + " (rate_key, next_slot, expires_at) VALUES (?, 0, 0)")) {
+                ps.setString(1, rowKey);
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                if (!DUPLICATE_KEY.equals(e.getSQLState())) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static long notNegativeMicros(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(name + " must not be negative, was " + d);
+        }
+        return d.toNanos() / 1000;
     }
 
     // ------------------------------------------------------------------------------------ concurrency slots

@@ -1,6 +1,7 @@
 package dev.tasks.redis;
 
 import dev.tasks.spi.ControlStore;
+import dev.tasks.spi.RateReservation;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code <prefix>:{revoked}:ids} (zset id to expiry), {@code <prefix>:{revoked}:flags} (hash id to
  *       terminate flag) and {@code <prefix>:{revoked}:version} (incremented by every revocation), in one
  *       slot;</li>
- *   <li>{@code <prefix>:rate:<key>}: the key's next free slot in epoch microseconds;</li>
+ *   <li>{@code <prefix>:rates:<key>}: hash of the key's next free slot ({@code s}) and next turn ({@code t})
+ *       of its rate limit, in epoch microseconds;</li>
  *   <li>{@code <prefix>:slots:<name>}: zset of holder to lease end.</li>
  * </ul>
  * Times come from the broker's clock, so the workers' clocks should agree to well under a rate interval.
@@ -231,14 +233,24 @@ final class RedisControlStore implements ControlStore {
     }
 
     @Override
-    public Duration reserveRate(String key, Duration interval) {
+    public RateReservation reserveRate(String key, Duration interval, Duration notBefore, Duration horizon) {
         Objects.requireNonNull(key, "key");
         long micros = positiveMicros(interval);
-        Instant now = clock.instant();
-        long nowMicros = ChronoUnit.MICROS.between(Instant.EPOCH, now);
-        Object r = guard.run("reserving a rate-limit slot of " + key, false,
-                j -> RATE.eval(j, List.of(prefix + ":rate:" + key), List.of(Long.toString(nowMicros), Long.toString(micros))));
-        return Duration.of(Math.max(0, ((Number) r).longValue()), ChronoUnit.MICROS);
+        List<String> args = List.of(Long.toString(ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant())),
+                Long.toString(micros), Long.toString(notNegativeMicros(notBefore, "notBefore")),
+                Long.toString(notNegativeMicros(horizon, "horizon")));
+        List<?> r = (List<?>) guard.run("reserving a rate-limit slot of " + key, false,
+                j -> RATE.eval(j, List.of(prefix + ":rates:" + key), args));
+        Duration wait = Duration.of(((Number) r.get(1)).longValue(), ChronoUnit.MICROS);
+        return ((Number) r.get(0)).longValue() == 1 ? RateReservation.slot(wait) : RateReservation.askAgainIn(wait);
+    }
+
+    private static long notNegativeMicros(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(name + " must not be negative, was " + d);
+        }
+        return d.toNanos() / 1000;
     }
 
     private static long positiveMicros(Duration d) {

@@ -33,11 +33,15 @@ public interface RelTasks {
     int add(int a, int b);
 
     /**
-     * Records {@code key|pid|start millis} in the run log: at most 10 runs a second across all workers
-     * (the rate-limit test runs it in two worker processes).
+     * Records {@code key|pid|start millis} in the run log: at most 50 runs a second across all workers
+     * ({@link RateLimitAcrossProcessesTest}).
      */
-    @Task(name = "rel.limited", maxRetries = 3, rateLimit = "10/s")
-    void limited(String key);
+    @Task(name = "rel.limited50", maxRetries = 3, rateLimit = "50/s")
+    void limited50(String key);
+
+    /** Records {@code key|pid|start millis} in the run log: at most 10 runs a second per customer. */
+    @Task(name = "rel.limitedPerCustomer", maxRetries = 3, rateLimit = "10/s", rateLimitKey = "arg:0")
+    void limitedPerCustomer(String customer, String key);
 
     /** Like {@link #record}, but acknowledged before it runs (at most once). */
     @Task(name = "rel.early", acksLate = false, maxRetries = 0)

@@ -36,6 +36,13 @@ public final class RelTasksImpl implements RelTasks {
         log.get().record(key);
     }
 
+    /** Records {@code key|pid|start millis}. */
+    private void recordStart(String key) {
+        // The start is read first: opening the run log (on the first run) must not delay it.
+        long start = System.currentTimeMillis();
+        log.get().record(key + "|" + ProcessHandle.current().pid() + "|" + start);
+    }
+
     @Override
     public void early(String key, long millis) {
         record(key, millis);
@@ -73,8 +80,13 @@ public final class RelTasksImpl implements RelTasks {
     }
 
     @Override
-    public void limited(String key) {
-        log.get().record(key + "|" + ProcessHandle.current().pid() + "|" + System.currentTimeMillis());
+    public void limited50(String key) {
+        recordStart(key);
+    }
+
+    @Override
+    public void limitedPerCustomer(String customer, String key) {
+        recordStart(key);
     }
 
     @Override

@@ -38,12 +38,8 @@ import org.slf4j.LoggerFactory;
  * Thread-safe.
  */
 final class Control {
-    /** Header holding the epoch millisecond of the rate-limit slot a postponed task reserved. */
-    static final String RATE_SLOT_HEADER = "tasks-rate-slot";
     /** How long a task that found no concurrency slot waits before it is offered again (plus jitter). */
     static final Duration SLOT_RETRY_DELAY = Duration.ofMillis(250);
-    /** Rate-limit waits up to this are not worth a round trip through the broker. */
-    private static final Duration NEGLIGIBLE_WAIT = Duration.ofMillis(1);
 
     private static final Logger log = LogSafe.logger(dev.tasks.worker.Worker.class);
 
@@ -53,6 +49,7 @@ final class Control {
     private final EnvelopeCodec codec = EnvelopeCodec.json();
     private final Consumer<Run> cleanup;
     private final ControlStore store;
+    private final RateLimiter rateLimiter;
     private final Map<String, Run> running = new ConcurrentHashMap<>();
     private final Map<Run, String[]> slots = new ConcurrentHashMap<>();
     private final Set<Run> terminated = ConcurrentHashMap.newKeySet();
@@ -72,6 +69,7 @@ final class Control {
             s = null;
         }
         this.store = s;
+        this.rateLimiter = s == null ? null : new RateLimiter(s, clock);
     }
 
     /** Whether the state and result of this run are recorded. */
@@ -182,8 +180,9 @@ final class Control {
     // -------------------------------------------------------------------------------------------- admission
 
     /**
-     * Applies the task's rate limit and concurrency limit. A limited run is put back (not counting as an
-     * attempt) and settled here.
+     * Applies the task's concurrency limit and rate limit (see {@link RateLimiter}). A limited run is put
+     * back (not counting as an attempt) and settled here. A run that may go on and holds a rate-limit slot
+     * waits for it in {@link #awaitRateSlot}, right before it starts.
      *
      * @return true when the run may go on
      */
@@ -199,18 +198,6 @@ final class Control {
             }
             return true;
         }
-        Envelope current = env;
-        String reserved = env.headers().get(RATE_SLOT_HEADER);
-        if (c.rateLimited() && reserved == null) {
-            Duration wait = store.reserveRate(c.rateKey(def.name(), env.args()), c.rateInterval());
-            if (wait.compareTo(NEGLIGIBLE_WAIT) > 0) {
-                Instant slot = clock.instant().plus(wait);
-                Map<String, String> headers = new HashMap<>(env.headers());
-                headers.put(RATE_SLOT_HEADER, Long.toString(slot.toEpochMilli()));
-                postpone(run, env.toBuilder().headers(headers).build(), wait, "rate limit " + c.rateLimitText().orElse(""));
-                return false;
-            }
-        }
         if (c.concurrency() > 0) {
             String holder = config.workerId() + "/" + run.delivery.receipt();
             if (!store.acquireSlot(def.name(), c.concurrency(), holder, config.lease())) {
@@ -220,14 +207,19 @@ final class Control {
             }
             slots.put(run, new String[] {def.name(), holder});
         }
-        if (reserved != null) {
-            // The slot is used now; a later retry of this task reserves a new one.
-            Map<String, String> headers = new HashMap<>(env.headers());
-            headers.remove(RATE_SLOT_HEADER);
-            current = env.toBuilder().headers(headers).build();
-            run.envelope = current;
+        Optional<Duration> later = rateLimiter.reserve(run, env, def, c);
+        if (later.isPresent()) {
+            postpone(run, env, later.get(), "rate limit " + c.rateLimitText().orElse(""));
+            return false;
         }
         return true;
+    }
+
+    /** Waits for the rate-limit slot the run holds, if any (see {@link RateLimiter#awaitSlot}). */
+    void awaitRateSlot(Run run) {
+        if (rateLimiter != null) {
+            rateLimiter.awaitSlot(run);
+        }
     }
 
     private void postpone(Run run, Envelope env, Duration delay, String why) {
@@ -360,6 +352,9 @@ final class Control {
             running.remove(env.id(), run);
         }
         terminated.remove(run);
+        if (rateLimiter != null) {
+            rateLimiter.forget(run);
+        }
         String[] slot = slots.remove(run);
         if (slot != null) {
             try {

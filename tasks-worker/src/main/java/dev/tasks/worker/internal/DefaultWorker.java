@@ -693,6 +693,7 @@ public final class DefaultWorker implements Worker {
         if (control.storesResult(env, def)) {
             storeResult(env, TaskState.STARTED, null, null);
         }
+        control.awaitRateSlot(run);
         invoke(run, def, args, meters);
     }
 
