@@ -12,8 +12,8 @@ import java.util.Map;
 final class EscapedThrowable extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    private EscapedThrowable(String message) {
-        super(message, null, true, true);
+    private EscapedThrowable(String message, Throwable cause) {
+        super(message, cause, true, true);
     }
 
     /** {@code t} itself when nothing in its chain needs escaping, else an escaped copy of the chain. */
@@ -45,15 +45,17 @@ final class EscapedThrowable extends RuntimeException {
         if (known != null) {
             return known;
         }
+        done.put(t, t); // in progress: a cause cycle ends here
+        Throwable cause = t.getCause() == null || done.containsKey(t.getCause()) ? null : copy(t.getCause(), done);
         String m = t.getMessage();
-        EscapedThrowable e = new EscapedThrowable(t.getClass().getName() + (m == null ? "" : ": " + LogSafe.escape(m)));
+        EscapedThrowable e = new EscapedThrowable(
+                t.getClass().getName() + (m == null ? "" : ": " + LogSafe.escape(m)), cause);
         done.put(t, e);
         e.setStackTrace(t.getStackTrace());
-        if (t.getCause() != null) {
-            e.initCause(copy(t.getCause(), done));
-        }
         for (Throwable s : t.getSuppressed()) {
-            e.addSuppressed(copy(s, done));
+            if (!done.containsKey(s)) {
+                e.addSuppressed(copy(s, done));
+            }
         }
         return e;
     }
