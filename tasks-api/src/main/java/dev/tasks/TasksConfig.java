@@ -303,6 +303,7 @@ public final class TasksConfig {
         private Map<String, String> environment = System.getenv();
         private Path workingDirectory = Path.of("");
         private Path file;
+        private boolean noFile;
 
         private Builder() {}
 
@@ -329,9 +330,20 @@ public final class TasksConfig {
             return this;
         }
 
+        /**
+         * Reads no properties file at all, not even {@value #DEFAULT_FILE} in the working directory (for hosts
+         * such as Spring Boot that bring their own configuration sources).
+         */
+        public Builder withoutFile() {
+            this.noFile = true;
+            this.file = null;
+            return this;
+        }
+
         /** Reads this properties file (which must exist) instead of looking for one. */
         public Builder file(Path file) {
             this.file = Objects.requireNonNull(file, "file");
+            this.noFile = false;
             return this;
         }
 
@@ -347,6 +359,9 @@ public final class TasksConfig {
                     env.put(k, v);
                 }
             });
+            if (noFile) {
+                return new TasksConfig(explicit, env, Map.of(), null);
+            }
             Path path = file;
             boolean required = path != null;
             if (path == null && environment.get(CONFIG_ENV) != null && !environment.get(CONFIG_ENV).isBlank()) {

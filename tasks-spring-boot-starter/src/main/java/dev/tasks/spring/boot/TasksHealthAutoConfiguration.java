@@ -1,0 +1,39 @@
+package dev.tasks.spring.boot;
+
+import dev.tasks.spi.Broker;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * With Spring Boot Actuator (3.x) on the class path: the {@code tasks} health indicator
+ * ({@link TasksHealthIndicator}, off with {@code management.health.tasks.enabled=false}) and the {@code tasks}
+ * endpoint of queue counts ({@link TasksEndpoint}).
+ */
+@AutoConfiguration(after = TasksAutoConfiguration.class)
+@ConditionalOnClass(name = "org.springframework.boot.actuate.health.AbstractHealthIndicator")
+@ConditionalOnBean(Broker.class)
+public class TasksHealthAutoConfiguration {
+
+    /** The health indicator, named {@code tasks}. */
+    @Bean
+    @ConditionalOnMissingBean(name = "tasksHealthIndicator")
+    @ConditionalOnEnabledHealthIndicator("tasks")
+    public TasksHealthIndicator tasksHealthIndicator(Broker broker, ObjectProvider<EmbeddedWorker> worker,
+            TasksProperties properties) {
+        return new TasksHealthIndicator(broker, worker.getIfAvailable(), properties.getWorker().getQueues());
+    }
+
+    /** The queue-count endpoint. */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnAvailableEndpoint
+    public TasksEndpoint tasksEndpoint(Broker broker) {
+        return new TasksEndpoint(broker);
+    }
+}
