@@ -1,6 +1,7 @@
 package dev.tasks.worker.internal;
 
 import dev.tasks.TaskDefinition;
+import dev.tasks.internal.LogSafe;
 import dev.tasks.internal.TaskControls;
 import dev.tasks.message.Envelope;
 import dev.tasks.spi.ControlStore;
@@ -13,7 +14,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps {@code @Task(rateLimit)} across all workers of a broker: a run starts only at a slot it holds,
@@ -57,7 +57,7 @@ final class RateLimiter {
     /** The longest a waiting thread sleeps before it checks that its run was not given back. */
     private static final long MAX_NAP_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    private static final Logger log = LoggerFactory.getLogger(dev.tasks.worker.Worker.class);
+    private static final Logger log = LogSafe.logger(dev.tasks.worker.Worker.class);
 
     private final ControlStore store;
     private final Clock clock;
