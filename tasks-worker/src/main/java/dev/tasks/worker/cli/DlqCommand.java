@@ -1,5 +1,6 @@
 package dev.tasks.worker.cli;
 
+import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.DeadLetter;
 import java.io.PrintWriter;
@@ -54,10 +55,12 @@ final class DlqCommand implements Runnable {
                     out.println("no dead letters in queue '" + queue + "'");
                 }
                 for (DeadLetter d : letters) {
-                    out.println(d.id() + "  task=" + (d.messageId() == null ? "-" : d.messageId()) + "  dead="
-                            + d.deadAt() + "  deliveries=" + d.deliveryCount() + "  reason=" + d.reason());
+                    // a dead letter's text came from a message: escaped, so it cannot drive the terminal
+                    out.println(d.id() + "  task=" + (d.messageId() == null ? "-" : LogSafe.escape(d.messageId()))
+                            + "  dead=" + d.deadAt() + "  deliveries=" + d.deliveryCount() + "  reason="
+                            + LogSafe.escape(d.reason()));
                     if (payload) {
-                        out.println("    payload: " + d.payload());
+                        out.println("    payload: " + LogSafe.escape(d.payload(), Integer.MAX_VALUE));
                     }
                 }
                 out.flush();
