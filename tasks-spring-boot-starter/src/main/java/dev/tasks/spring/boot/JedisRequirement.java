@@ -33,6 +33,17 @@ final class JedisRequirement {
     }
 
     private static String found(ClassLoader loader) {
+        try (java.io.InputStream in = loader.getResourceAsStream("META-INF/maven/redis.clients/jedis/pom.properties")) {
+            if (in != null) {
+                java.util.Properties pom = new java.util.Properties();
+                pom.load(in);
+                if (pom.getProperty("version") != null) {
+                    return "jedis " + pom.getProperty("version");
+                }
+            }
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            // fall through to the manifest
+        }
         try {
             Class<?> jedis = Class.forName("redis.clients.jedis.Jedis", false, loader);
             String v = jedis.getPackage() == null ? null : jedis.getPackage().getImplementationVersion();
