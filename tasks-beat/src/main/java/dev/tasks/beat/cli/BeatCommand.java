@@ -12,6 +12,7 @@ import dev.tasks.beat.ScheduleConfig;
 import dev.tasks.beat.ScheduleProvider;
 import dev.tasks.beat.internal.Durations;
 import dev.tasks.internal.ServiceFiles;
+import dev.tasks.worker.cli.BrokerWait;
 import dev.tasks.spi.Broker;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationHandler;
@@ -59,7 +60,7 @@ public final class BeatCommand implements Callable<Integer> {
         "",
         "Exit codes:",
         "  0  success; a beat stopped by SIGTERM/SIGINT; a dry run",
-        "  1  runtime error (broker unreachable, unexpected error)",
+        "  1  runtime error (broker still unreachable after --broker-wait, unexpected error)",
         "  2  usage or configuration error (bad flag, URL, schedule file or schedule provider)");
 
     @Option(names = "--broker", paramLabel = "URL",
@@ -70,6 +71,11 @@ public final class BeatCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE",
             description = "Properties file to read instead of ./tasks.properties (or TASKS_CONFIG).")
     Path configFile;
+
+    @Option(names = "--broker-wait", paramLabel = "DURATION",
+            description = "At start, how long to wait for an unreachable broker (retrying with backoff) before exiting"
+                    + " with status 1; 0: do not wait (default: 1m, or tasks.broker.wait).")
+    String brokerWait;
 
     @Option(names = "--schedule-file", paramLabel = "PATH",
             description = "Properties file with beat.schedule.<name>.cron|interval|task|args|zone|queue|missed keys.")
@@ -188,7 +194,10 @@ public final class BeatCommand implements Callable<Integer> {
         }
         TasksConfig config = cb.build();
         Routes routes = Routes.parse(config.get(Routes.PROPERTY).orElse(null));
-        try (Broker broker = Brokers.open(config.brokerSettings(clock));
+        Duration brokerWaitFor = BrokerWait.resolve(brokerWait, config);
+        // The wait is measured on the system clock: the command's clock may be a test's, which never moves.
+        try (Broker broker = BrokerWait.open(() -> Brokers.open(config.brokerSettings(clock)), brokerWaitFor,
+                        Clock.systemUTC());
                 Tasks tasks = Tasks.builder().broker(broker).routes(routes).clock(clock).build()) {
             List<Schedule> schedules = schedules(tasks);
             Beat beat = Beat.builder().tasks(tasks).broker(broker).schedules(schedules).clock(clock).lockTtl(ttl)

@@ -7,6 +7,7 @@ import dev.tasks.spi.Broker;
 import dev.tasks.spi.BrokerSettings;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -37,11 +38,19 @@ final class BrokerOptions {
 
     /** Opens the broker; logs where the URL came from, without its password. */
     Broker open(TasksConfig config) {
+        return open(config, Duration.ZERO);
+    }
+
+    /**
+     * Opens the broker as {@link #open(TasksConfig)} does, retrying an unreachable broker for up to
+     * {@code wait} (see {@link BrokerWait}).
+     */
+    Broker open(TasksConfig config, Duration wait) {
         if (BrokerSettings.carriesPassword(brokerUrl)) {
             log.warn("the --broker URL carries a password, which other users can see in the process list; use"
                     + " TASKS_BROKER_PASSWORD or TASKS_BROKER_PASSWORD_FILE instead");
         }
         log.debug("opening broker: {}", config.describe());
-        return Brokers.open(config.brokerSettings(Clock.systemUTC()));
+        return BrokerWait.open(() -> Brokers.open(config.brokerSettings(Clock.systemUTC())), wait, Clock.systemUTC());
     }
 }

@@ -66,6 +66,11 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Lease (visibility timeout) of fetched tasks, extended while they run. Default: 5m.")
     Duration lease;
 
+    @CommandLine.Option(names = "--broker-wait", paramLabel = "DURATION",
+            description = "At start, how long to wait for an unreachable broker (retrying with backoff) before exiting"
+                    + " with code 1; 0: do not wait. Default: 1m, or tasks.broker.wait.")
+    String brokerWait;
+
     @CommandLine.Option(names = "--max-stuck-threads", paramLabel = "N",
             description = "Threads stuck past a hard time limit tolerated before the worker exits with code 3"
                     + " for its supervisor to restart it. Default: the concurrency.")
@@ -130,7 +135,7 @@ final class WorkerCommand implements Callable<Integer> {
                 : new SimpleMeterRegistry();
         builder.meterRegistry(meters);
         log.info("configuration: {}", config.describe());
-        try (Broker broker = brokerOptions.open(config);
+        try (Broker broker = brokerOptions.open(config, BrokerWait.resolve(brokerWait, config));
                 MetricsServer server = port.isPresent()
                         ? MetricsServer.start(port.get(), (PrometheusMeterRegistry) meters) : null) {
             Worker worker = builder.broker(broker).build();
