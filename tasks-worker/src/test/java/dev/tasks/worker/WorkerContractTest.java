@@ -474,6 +474,61 @@ public abstract class WorkerContractTest {
     }
 
     @Test
+    void a_retry_that_fails_with_a_broker_error_is_sent_again_at_once_not_after_the_lease() {
+        AtomicInteger failedRetries = new AtomicInteger();
+        Broker flakyRetries = new dev.tasks.spi.ForwardingBroker(broker) {
+            @Override
+            public void retry(Delivery delivery, String newPayload, Duration delay) {
+                if (failedRetries.get() < 3) {
+                    failedRetries.incrementAndGet();
+                    throw new dev.tasks.BrokerException("connection lost (test)");
+                }
+                super.retry(delivery, newPayload, delay);
+            }
+        };
+        // A lease far longer than the wait: a retry left for redelivery would only come back after it.
+        start(workerBuilder().broker(flakyRetries).lease(Duration.ofSeconds(60)).heartbeatInterval(Duration.ofSeconds(5)));
+        enqueue("wt.flaky", "settle-retry", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> counter("tasks.succeeded", "wt.flaky") == 1);
+        assertThat(failedRetries.get()).isEqualTo(3);
+        assertThat(rec.events()).containsExactly("settle-retry:attempt=0", "settle-retry:attempt=1");
+        awaitQueueDrained();
+    }
+
+    @Test
+    void a_dead_letter_that_fails_with_a_broker_error_is_sent_again_while_the_task_stays_leased() {
+        java.util.concurrent.atomic.AtomicBoolean deadLettersFail = new java.util.concurrent.atomic.AtomicBoolean(true);
+        AtomicInteger failedDeadLetters = new AtomicInteger();
+        Broker flakyDeadLetters = new dev.tasks.spi.ForwardingBroker(broker) {
+            @Override
+            public void deadLetter(Delivery delivery, String reason) {
+                if (deadLettersFail.get()) {
+                    failedDeadLetters.incrementAndGet();
+                    throw new dev.tasks.BrokerException("connection lost (test)");
+                }
+                super.deadLetter(delivery, reason);
+            }
+        };
+        start(workerBuilder().broker(flakyDeadLetters).lease(Duration.ofSeconds(1))
+                .heartbeatInterval(Duration.ofMillis(200)));
+        try {
+            enqueue("wt.notRetryable", "settle-dl");
+            await().atMost(TIMEOUT).until(() -> failedDeadLetters.get() >= 1);
+            // Two leases go by while every dead letter fails: the worker keeps sending it and the heartbeat
+            // keeps the task leased, so it is not delivered (and run) again.
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
+                    .until(() -> rec.count("settle-dl") == 1);
+            assertThat(failedDeadLetters.get()).isGreaterThanOrEqualTo(3);
+        } finally {
+            deadLettersFail.set(false);
+        }
+        DeadLetter d = awaitDeadLetters(1).get(0);
+        assertThat(d.reason()).contains("IllegalArgumentException: bad input settle-dl");
+        assertThat(rec.count("settle-dl")).isEqualTo(1);
+        awaitQueueDrained();
+    }
+
+    @Test
     void a_failed_lease_heartbeat_is_retried_soon_so_a_long_task_keeps_its_lease_and_runs_once() {
         java.util.concurrent.atomic.AtomicInteger toFail = new java.util.concurrent.atomic.AtomicInteger(3);
         Broker flakyExtensions = new dev.tasks.spi.ForwardingBroker(broker) {

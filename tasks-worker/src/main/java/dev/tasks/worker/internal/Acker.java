@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * one ack is in flight.
  *
  * <p>An ack that fails with a {@link BrokerException} (connection lost, lock timeout: whether it took effect is
- * unknown) is sent again, with what finished meanwhile on the same queues, after a pause that doubles from
- * {@value #FIRST_RETRY_MILLIS} ms up to {@value #MAX_RETRY_MILLIS} ms, until it goes through: the tasks stay the
+ * unknown) is sent again, with what finished meanwhile on the same queues, after a {@link Backoff} pause
+ * (50 ms doubling up to 1 s), until it goes through: the tasks stay the
  * worker's (its heartbeat keeps their leases) instead of running again elsewhere because of one failed round
  * trip. One failing queue does not hold up the others (a Redis Cluster node that failed serves only some
  * queues): a failed ack of several queues is sent again per queue at once, the queues whose ack goes through
@@ -52,8 +52,6 @@ final class Acker {
 
     private static final Logger log = LogSafe.logger(Acker.class);
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    static final long FIRST_RETRY_MILLIS = 50;
-    static final long MAX_RETRY_MILLIS = 1000;
 
     private final Broker broker;
     private final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
@@ -138,8 +136,7 @@ final class Acker {
         List<Item> retrying = new ArrayList<>();
         java.util.Set<String> failing = new java.util.HashSet<>();
         long retryAt = 0;
-        long retryMillis = FIRST_RETRY_MILLIS;
-        int attempts = 0;
+        Backoff backoff = new Backoff();
         while (true) {
             Item next;
             while ((next = queue.poll()) != null) {
@@ -169,31 +166,29 @@ final class Acker {
             if (failure instanceof BrokerException && spansQueues(batch)) {
                 failure = settleQueuesThatAnswer(batch);
             }
-            if (failure instanceof BrokerException && retryable(retryMillis)) {
-                if (attempts == 0) {
+            if (failure instanceof BrokerException && retryable(backoff.nextPause())) {
+                if (backoff.failures() == 0) {
                     log.warn("acknowledging {} finished task(s) failed ({}); retrying every {} ms or less, the tasks"
-                            + " stay leased meanwhile", batch.size(), failure.getMessage(), MAX_RETRY_MILLIS);
+                            + " stay leased meanwhile", batch.size(), failure.getMessage(), Backoff.MAX_MILLIS);
                 }
-                attempts++;
+                long retryMillis = backoff.failed();
                 for (Item item : batch) {
                     failing.add(item.delivery().queue());
                 }
                 retrying.addAll(batch);
                 batch.clear();
                 retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(retryMillis);
-                retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
                 continue;
             }
             if (failure == null && retryDue) {
-                log.info("acknowledged {} finished task(s) after {} attempts", sent, attempts + 1);
+                log.info("acknowledged {} finished task(s) after {} attempts", sent, backoff.failures() + 1);
             }
             report(batch, failure);
             pending.addAndGet(-batch.size());
             release(batch);
             batch.clear();
             if (retrying.isEmpty()) {
-                retryMillis = FIRST_RETRY_MILLIS;
-                attempts = 0;
+                backoff.reset();
             }
         }
     }

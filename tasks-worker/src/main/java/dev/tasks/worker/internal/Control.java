@@ -45,6 +45,8 @@ final class Control {
 
     private final WorkerConfig config;
     private final Broker broker;
+    /** Settles runs, sending a failed operation again while the broker error is transient. */
+    private final Settler settler;
     private final Clock clock;
     private final EnvelopeCodec codec = EnvelopeCodec.json();
     private final Consumer<Run> cleanup;
@@ -55,8 +57,9 @@ final class Control {
     private final Set<Run> terminated = ConcurrentHashMap.newKeySet();
     private final Set<String> warnedUnsupported = ConcurrentHashMap.newKeySet();
 
-    Control(WorkerConfig config, Consumer<Run> cleanup) {
+    Control(WorkerConfig config, Consumer<Run> cleanup, Settler settler) {
         this.config = config;
+        this.settler = settler;
         this.broker = config.broker();
         this.clock = config.clock();
         this.cleanup = cleanup;
@@ -147,7 +150,7 @@ final class Control {
         if (run.settle()) {
             try {
                 if (!run.earlyAcked) {
-                    broker.ack(List.of(run.delivery));
+                    settler.ack(run.delivery);
                 }
                 log.info("task {} ({}) was revoked; dropped without running", env.id(), env.task());
                 ended(env, TaskState.REVOKED, "revoked before it started");
@@ -170,7 +173,7 @@ final class Control {
         }
         Envelope env = run.envelope;
         if (!run.earlyAcked) {
-            broker.ack(List.of(run.delivery));
+            settler.ack(run.delivery);
         }
         log.info("task {} ({}) was revoked and terminated while it ran", env.id(), env.task());
         ended(env, TaskState.REVOKED, "revoked and terminated while it ran");
@@ -227,7 +230,7 @@ final class Control {
             return;
         }
         try {
-            broker.retry(run.delivery, codec.encode(env), delay);
+            settler.retry(run.delivery, codec.encode(env), delay);
             log.debug("task {} ({}) postponed by {} ms by its {}", env.id(), env.task(), delay.toMillis(), why);
         } finally {
             cleanup.accept(run);

@@ -90,6 +90,7 @@ public final class DefaultWorker implements Worker {
 
     private final Places places;
     private final Acker acker;
+    private final Settler settler;
     /** Held while a heartbeat runs (the regular one or a retry). */
     private final AtomicBoolean beating = new AtomicBoolean();
     /** The pause before the next retry of a failed heartbeat (housekeeping threads only). */
@@ -118,7 +119,8 @@ public final class DefaultWorker implements Worker {
         this.places = new Places(capacity, Places.defaultBatch(capacity), buffer::isEmpty);
         String queues = String.join("+", config.queues());
         this.threadPrefix = "tasks-worker-" + (queues.length() > 40 ? queues.substring(0, 40) : queues);
-        this.control = new Control(config, this::cleanup);
+        this.settler = new Settler(broker);
+        this.control = new Control(config, this::cleanup, settler);
         this.layoutGuard = new LayoutGuard(config);
         this.acker = new Acker(broker, capacity, threadPrefix + "-acker");
     }
@@ -178,6 +180,7 @@ public final class DefaultWorker implements Worker {
     @Override
     public void stopNow() {
         coldRequested = true;
+        settler.stopBy(System.nanoTime());
         synchronized (idle) {
             idle.notifyAll();
         }
@@ -279,6 +282,7 @@ public final class DefaultWorker implements Worker {
         joinFetcher();
         int prefetched = releaseQueued();
         long deadline = System.nanoTime() + grace.toNanos();
+        settler.stopBy(coldRequested ? System.nanoTime() : deadline);
         synchronized (idle) {
             while (active.get() > 0 && !coldRequested) {
                 long left = deadline - System.nanoTime();
@@ -596,6 +600,14 @@ public final class DefaultWorker implements Worker {
      * the reason (replayable once fixed) instead of looping until the poison limit.
      */
     private void unexpected(Run run, Throwable t) {
+        if (t instanceof Settler.GaveUp) {
+            log.warn("task {} ({}) not settled: {}; it stays leased and will be redelivered after {}", run.taskId(),
+                    run.taskName(), t.getMessage(), config.lease());
+            if (run.settle()) {
+                cleanup(run);
+            }
+            return;
+        }
         if (t instanceof dev.tasks.BrokerException || t instanceof VirtualMachineError) {
             log.error("error handling task {} ({}) from queue {}; it stays leased and will be redelivered after {}",
                     run.taskId(), run.taskName(), run.delivery.queue(), config.lease(), t);
@@ -653,7 +665,7 @@ public final class DefaultWorker implements Worker {
         if (env.expires() != null && env.expires().isBefore(now)) {
             if (run.settle()) {
                 try {
-                    broker.ack(List.of(d));
+                    settler.ack(d);
                     meters.expired.increment();
                     log.info("task {} ({}) expired at {}; dropped without running", env.id(), env.task(), env.expires());
                     storeResult(env, TaskState.EXPIRED, null, "expired at " + env.expires());
@@ -687,7 +699,7 @@ public final class DefaultWorker implements Worker {
             return;
         }
         if (!def.acksLate()) {
-            broker.ack(List.of(d));
+            settler.ack(d);
             run.earlyAcked = true;
         }
         if (control.storesResult(env, def)) {
@@ -709,7 +721,7 @@ public final class DefaultWorker implements Worker {
             case DONE:
                 if (run.settle()) {
                     try {
-                        broker.ack(List.of(run.delivery));
+                        settler.ack(run.delivery);
                         log.info("task {} ({}) skipped: idempotency key '{}' already done", env.id(), env.task(),
                                 env.idempotencyKey());
                     } finally {
@@ -721,7 +733,7 @@ public final class DefaultWorker implements Worker {
             default:
                 if (run.settle()) {
                     try {
-                        broker.retry(run.delivery, run.delivery.payload(), config.busyKeyRetryDelay());
+                        settler.retry(run.delivery, run.delivery.payload(), config.busyKeyRetryDelay());
                         log.info("task {} ({}) postponed by {}: idempotency key '{}' is held by another live run",
                                 env.id(), env.task(), config.busyKeyRetryDelay(), env.idempotencyKey());
                     } finally {
@@ -761,7 +773,7 @@ public final class DefaultWorker implements Worker {
         String payload = codec.encode(env.toBuilder().headers(headers).build());
         if (run.settle()) {
             try {
-                broker.retry(run.delivery, payload, delay);
+                settler.retry(run.delivery, payload, delay);
                 log.warn("task {} has unknown name '{}' (not registered in this worker, {} task(s) known); offered"
                         + " again in {}, dead-lettered if still unknown {} after {}", env.id(), env.task(), known,
                         delay, config.unknownTaskGrace(), since);
@@ -932,7 +944,7 @@ public final class DefaultWorker implements Worker {
             if (run.earlyAcked) {
                 broker.publish(new OutboundMessage(env.id(), run.delivery.queue(), env.priority(), eta, payload));
             } else {
-                broker.retry(run.delivery, payload, delay);
+                settler.retry(run.delivery, payload, delay);
             }
             meters.retried.increment();
             log.info("task {} ({}) {} on attempt {} of {}: {}; retrying in {}", env.id(), env.task(),
@@ -960,7 +972,7 @@ public final class DefaultWorker implements Worker {
             log.error("task {} ({}) {}; it was acknowledged before it ran (acksLate=false), so it is not"
                     + " dead-lettered", env.id(), env.task(), reason);
         } else {
-            broker.deadLetter(run.delivery, reason);
+            settler.deadLetter(run.delivery, reason);
             metrics.deadLettered(def.name(), run.delivery.queue(), tag);
             log.error("task {} ({}) dead-lettered from queue {}: {}", env.id(), env.task(), run.delivery.queue(),
                     reason);
@@ -986,7 +998,7 @@ public final class DefaultWorker implements Worker {
             return;
         }
         try {
-            broker.deadLetter(run.delivery, reason);
+            settler.deadLetter(run.delivery, reason);
             metrics.deadLettered(metricTask, run.delivery.queue(), tag);
             log.error("task {} ({}) dead-lettered from queue {}: {}", run.taskId(), run.taskName(),
                     run.delivery.queue(), reason);
@@ -1000,7 +1012,7 @@ public final class DefaultWorker implements Worker {
 
     private void storeResult(Envelope env, TaskState state, String value, String error) {
         try {
-            broker.results().put(new StoredResult(env.id(), env.task(), state, value, error, clock.instant()),
+            settler.putResult(new StoredResult(env.id(), env.task(), state, value, error, clock.instant()),
                     config.resultTtl());
         } catch (RuntimeException e) {
             log.warn("could not store state {} of task {} ({}): {}", state, env.id(), env.task(), e.toString());
