@@ -18,7 +18,8 @@ import org.springframework.core.env.Environment;
 /**
  * Auto-configuration of tasks in a Spring Boot application: a {@link Broker} and a {@link Tasks} client from the
  * {@code tasks.*} properties ({@link TasksProperties}), each unless the application defines its own, and with
- * {@code tasks.worker.enabled=true} an {@link EmbeddedWorker} running the application's task beans.
+ * {@code tasks.worker.enabled=true} an {@link EmbeddedWorker} running the application's task beans, with
+ * {@code tasks.beat.enabled=true} an {@link EmbeddedBeat} enqueueing the application's schedules.
  * {@code delayOnCommit} follows Spring-managed transactions through {@code tasks-spring}, which comes with it.
  */
 @AutoConfiguration(afterName = {
@@ -44,6 +45,17 @@ public class TasksAutoConfiguration {
     public Tasks tasks(Broker broker, TasksProperties properties, ObjectProvider<Clock> clock) {
         return Tasks.builder().broker(broker).routes(Routes.parse(properties.getRoutes()))
                 .clock(clock.getIfUnique(Clock::systemUTC)).build();
+    }
+
+    /**
+     * The embedded beat, with {@code tasks.beat.enabled=true}: the application's {@code Schedule} and
+     * {@code ScheduleProvider} beans, one leader at a time across the application's instances.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnBooleanProperty("tasks.beat.enabled")
+    public EmbeddedBeat tasksEmbeddedBeat(Tasks tasks, ListableBeanFactory beans, ObjectProvider<Clock> clock) {
+        return new EmbeddedBeat(tasks, beans, clock.getIfUnique(Clock::systemUTC));
     }
 
     /** The embedded worker, with {@code tasks.worker.enabled=true}; meters go to the application's registry. */

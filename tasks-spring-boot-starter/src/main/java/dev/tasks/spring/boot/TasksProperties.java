@@ -18,6 +18,7 @@ public class TasksProperties {
     private final Redis redis = new Redis();
     private final Jdbc jdbc = new Jdbc();
     private final Worker worker = new Worker();
+    private final BeatSettings beat = new BeatSettings();
 
     /**
      * Routing rules, as in {@code tasks.properties}: {@code "orders.*=orders,reports.*=slow"}. Empty: each task
@@ -39,6 +40,10 @@ public class TasksProperties {
 
     public Worker getWorker() {
         return worker;
+    }
+
+    public BeatSettings getBeat() {
+        return beat;
     }
 
     public String getRoutes() {
@@ -138,6 +143,20 @@ public class TasksProperties {
 
         public void setTablePrefix(String tablePrefix) {
             this.tablePrefix = tablePrefix;
+        }
+    }
+
+    /** The embedded beat: enqueues the application's Schedule and ScheduleProvider beans. */
+    public static class BeatSettings {
+        /** Whether to run an embedded beat (one leader at a time across the application's instances). */
+        private boolean enabled;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
         }
     }
 
