@@ -116,14 +116,20 @@ final class Settler {
     }
 
     /**
-     * Whether sending the operation again may succeed: false when the broker's cause is an SQL error that
-     * repeats on every attempt (integrity constraint, data, syntax or access rule: SQLSTATE classes 22, 23,
-     * 42, 44), true for everything else (connections, timeouts, deadlocks, servers restarting).
+     * Whether sending the operation again may succeed: false when the broker's cause is an error that repeats
+     * on every attempt (an SQL integrity constraint, data, syntax or access rule error: SQLSTATE classes 22,
+     * 23, 42, 44; a Redis key of the wrong type or a failing script), true for everything else (connections,
+     * timeouts, deadlocks, servers restarting or out of memory).
      */
     static boolean isTransient(BrokerException e) {
         for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
             if (t instanceof SQLIntegrityConstraintViolationException || t instanceof SQLDataException
                     || t instanceof SQLSyntaxErrorException) {
+                return false;
+            }
+            String message = t.getMessage();
+            if (message != null && (message.startsWith("WRONGTYPE") || message.contains("user_script:")
+                    || message.contains("Error running script"))) {
                 return false;
             }
             if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().length() >= 2) {

@@ -54,6 +54,10 @@ class SettlerTest {
                 .isFalse();
         assertThat(Settler.isTransient(new BrokerException("x", new SQLException("lock timeout", "HYT00")))).isTrue();
         assertThat(Settler.isTransient(new BrokerException("no cause"))).isTrue();
+        assertThat(Settler.isTransient(new BrokerException("x", new IllegalStateException(
+                "WRONGTYPE Operation against a key holding the wrong kind of value")))).isFalse();
+        assertThat(Settler.isTransient(new BrokerException("x", new IllegalStateException(
+                "OOM command not allowed when used memory > 'maxmemory'")))).isTrue();
     }
 
     @Test
