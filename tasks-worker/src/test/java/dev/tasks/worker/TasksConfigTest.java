@@ -41,6 +41,16 @@ class TasksConfigTest {
     }
 
     @Test
+    void without_file_reads_neither_the_working_directory_file_nor_the_one_tasks_config_names() throws IOException {
+        properties("tasks.broker.url=redis://file:6379\ntasks.redis.keyPrefix=file\n");
+        TasksConfig c = TasksConfig.builder().environment(Map.of(TasksConfig.CONFIG_ENV, dir.resolve("missing").toString()))
+                .workingDirectory(dir).withoutFile().set("redis.keyPrefix", "explicit").build();
+        assertThat(c.brokerUrl()).isEqualTo(Brokers.DEFAULT_URL);
+        assertThat(c.file()).isEmpty();
+        assertThat(c.brokerSettings(Clock.systemUTC()).options()).containsEntry("redis.keyPrefix", "explicit");
+    }
+
+    @Test
     void reads_the_file_named_by_tasks_config_and_fails_when_it_is_missing() throws IOException {
         Path other = dir.resolve("other.properties");
         Files.writeString(other, "broker.url=jdbc:postgresql://db/app\nworker.concurrency=8\n");
