@@ -16,7 +16,8 @@ import org.w3c.dom.NodeList;
 /**
  * The BOM has no parent (so importing it pins nothing but {@code dev.tasks} artifacts), so nothing keeps
  * its version and its list in step with the reactor but this test: every artifact it manages is a module
- * of the reactor at the reactor's version, and every published library module is in it.
+ * of the reactor at the reactor's version, and every module that is deployed (no {@code maven.deploy.skip})
+ * is in it.
  */
 class BomTest {
 
@@ -38,6 +39,12 @@ class BomTest {
             managed.add(child(dep, "artifactId"));
         }
         assertThat(modules).containsAll(managed);
+        for (String module : modules) {
+            String pom = Files.readString(root.resolve(module).resolve("pom.xml"));
+            boolean published = !module.equals("tasks-bom") && !pom.contains("<maven.deploy.skip>true</maven.deploy.skip>");
+            assertThat(!published || managed.contains(module))
+                    .as("%s is published (no maven.deploy.skip) but missing from tasks-bom", module).isTrue();
+        }
         assertThat(managed).contains("tasks-api", "tasks-broker-redis", "tasks-broker-jdbc", "tasks-worker",
                 "tasks-beat");
         assertThat(managed).doesNotContain("examples", "benchmarks", "tasks-reliability");
