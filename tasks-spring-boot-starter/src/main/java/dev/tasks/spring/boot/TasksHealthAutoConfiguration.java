@@ -26,7 +26,8 @@ public class TasksHealthAutoConfiguration {
     @ConditionalOnEnabledHealthIndicator("tasks")
     public TasksHealthIndicator tasksHealthIndicator(Broker broker, ObjectProvider<EmbeddedWorker> worker,
             TasksProperties properties) {
-        return new TasksHealthIndicator(broker, worker.getIfAvailable(), properties.getWorker().getQueues());
+        return new TasksHealthIndicator(new TasksHealth(broker, worker.getIfAvailable(),
+                properties.getWorker().getQueues()));
     }
 
     /** The queue-count endpoint. */
