@@ -2,7 +2,6 @@ package dev.tasks.spring.boot;
 
 import dev.tasks.spi.Broker;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -12,7 +11,8 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * {@link TasksHealthAutoConfiguration} for Spring Boot 4 with Actuator: the {@code tasks} health indicator
- * ({@link TasksBoot4HealthIndicator}) and the {@code tasks} endpoint of queue counts.
+ * ({@link TasksBoot4HealthIndicator}; the endpoint is
+ * {@link TasksEndpointAutoConfiguration}'s).
  */
 @AutoConfiguration(after = TasksAutoConfiguration.class)
 @ConditionalOnClass(name = "org.springframework.boot.health.contributor.AbstractHealthIndicator")
@@ -27,13 +27,5 @@ public class TasksBoot4HealthAutoConfiguration {
             TasksProperties properties) {
         return new TasksBoot4HealthIndicator(new TasksHealth(broker, worker.getIfAvailable(),
                 properties.getWorker().getQueues()));
-    }
-
-    /** The queue-count endpoint. */
-    @Bean
-    @ConditionalOnMissingBean
-    @ConditionalOnAvailableEndpoint
-    public TasksEndpoint tasksEndpoint(Broker broker) {
-        return new TasksEndpoint(broker);
     }
 }

@@ -2,7 +2,6 @@ package dev.tasks.spring.boot;
 
 import dev.tasks.spi.Broker;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -12,8 +11,8 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * With Spring Boot Actuator (3.x) on the class path: the {@code tasks} health indicator
- * ({@link TasksHealthIndicator}, off with {@code management.health.tasks.enabled=false}) and the {@code tasks}
- * endpoint of queue counts ({@link TasksEndpoint}).
+ * ({@link TasksHealthIndicator}, off with {@code management.health.tasks.enabled=false}; the endpoint is
+ * {@link TasksEndpointAutoConfiguration}'s).
  */
 @AutoConfiguration(after = TasksAutoConfiguration.class)
 @ConditionalOnClass(name = "org.springframework.boot.actuate.health.AbstractHealthIndicator")
@@ -28,13 +27,5 @@ public class TasksHealthAutoConfiguration {
             TasksProperties properties) {
         return new TasksHealthIndicator(new TasksHealth(broker, worker.getIfAvailable(),
                 properties.getWorker().getQueues()));
-    }
-
-    /** The queue-count endpoint. */
-    @Bean
-    @ConditionalOnMissingBean
-    @ConditionalOnAvailableEndpoint
-    public TasksEndpoint tasksEndpoint(Broker broker) {
-        return new TasksEndpoint(broker);
     }
 }
