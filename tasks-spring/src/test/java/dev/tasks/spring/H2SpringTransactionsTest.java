@@ -14,9 +14,7 @@ class H2SpringTransactionsTest extends AbstractSpringTransactionsTest {
 
     @Override
     protected DataSource appDataSource() {
-        app = new HikariDataSource();
-        app.setJdbcUrl(url);
-        app.setMaximumPoolSize(4);
+        app = TestServers.pool(url, null);
         return app;
     }
 

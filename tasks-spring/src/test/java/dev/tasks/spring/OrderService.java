@@ -2,18 +2,24 @@ package dev.tasks.spring;
 
 import dev.tasks.EnqueueOptions;
 import dev.tasks.Tasks;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /** A service as users write it: {@code @Transactional} methods that write an order and enqueue its task. */
 public class OrderService {
-    private final JdbcTemplate jdbc;
+    private final Store store;
     private final Tasks tasks;
     private volatile String queue;
 
-    public OrderService(JdbcTemplate jdbc, Tasks tasks) {
-        this.jdbc = jdbc;
+    /** How an order row is written in the current transaction (JDBC, or JPA through an entity manager). */
+    @FunctionalInterface
+    public interface Store {
+        /** Writes the order row now (not deferred to the commit). */
+        void insert(long id);
+    }
+
+    public OrderService(Store store, Tasks tasks) {
+        this.store = store;
         this.tasks = tasks;
     }
 
@@ -46,7 +52,7 @@ public class OrderService {
     }
 
     void write(long id) {
-        jdbc.update("INSERT INTO orders (id) VALUES (?)", id);
+        store.insert(id);
         enqueue(id);
     }
 

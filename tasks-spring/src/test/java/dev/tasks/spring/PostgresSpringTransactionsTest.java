@@ -16,10 +16,7 @@ class PostgresSpringTransactionsTest extends AbstractSpringTransactionsTest {
     protected DataSource appDataSource() {
         url = TestServers.postgresUrl();
         schema = TestServers.freshSchema(url);
-        app = new HikariDataSource();
-        app.setJdbcUrl(url);
-        app.setSchema(schema);
-        app.setMaximumPoolSize(4);
+        app = TestServers.pool(url, schema);
         return app;
     }
 

@@ -13,9 +13,7 @@ class RedisSpringTransactionsTest extends AbstractSpringTransactionsTest {
 
     @Override
     protected DataSource appDataSource() {
-        app = new HikariDataSource();
-        app.setJdbcUrl("jdbc:h2:mem:spring-redis-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-        app.setMaximumPoolSize(4);
+        app = TestServers.pool("jdbc:h2:mem:spring-redis-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", null);
         return app;
     }
 

@@ -1,5 +1,6 @@
 package dev.tasks.spring;
 
+import com.zaxxer.hikari.HikariDataSource;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -37,6 +38,17 @@ final class TestServers {
         } catch (java.io.IOException e) {
             throw unavailable("Redis is unreachable at " + uri.getHost() + ":" + uri.getPort() + ": " + e.getMessage());
         }
+    }
+
+    /** A small pool on {@code url}, its connections in {@code schema} when it is not null. */
+    static HikariDataSource pool(String url, String schema) {
+        HikariDataSource ds = new HikariDataSource();
+        ds.setJdbcUrl(url);
+        if (schema != null) {
+            ds.setSchema(schema);
+        }
+        ds.setMaximumPoolSize(4);
+        return ds;
     }
 
     static String freshSchema(String url) {
