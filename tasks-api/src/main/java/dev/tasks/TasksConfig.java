@@ -11,11 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -155,6 +157,24 @@ public final class TasksConfig {
             return Source.ENVIRONMENT;
         }
         return file.containsKey(key) ? Source.FILE : Source.DEFAULT;
+    }
+
+    /**
+     * The settings whose name starts with {@code prefix} ({@code tasks.} prefix optional), from the
+     * properties file with the explicit settings on top, keyed by the rest of the name, sorted. The
+     * environment is not consulted: a variable name cannot be turned back into a setting name.
+     */
+    public SortedMap<String, String> withPrefix(String prefix) {
+        String key = canonical(prefix);
+        SortedMap<String, String> result = new TreeMap<>();
+        for (Map<String, String> source : List.of(file, explicit)) {
+            source.forEach((name, value) -> {
+                if (name.startsWith(key)) {
+                    result.put(name.substring(key.length()), value);
+                }
+            });
+        }
+        return result;
     }
 
     /** The properties file that was read, if any. */

@@ -74,6 +74,7 @@ class DocsBlocksTest {
                     checked++;
                     boolean known = PLAIN_KEYS.contains(key)
                             || key.startsWith(ScheduleConfig.PREFIX)
+                            || key.startsWith("tasks.process.") && profileProblem(properties.getProperty(key)) == null
                             || key.startsWith("tasks.worker.") && workerKeys.contains(key.substring("tasks.worker.".length()))
                             || (key.startsWith("tasks.redis.") || key.startsWith("tasks.jdbc."))
                                     && brokersPage.contains("| `" + key + "` |");
@@ -150,6 +151,9 @@ class DocsBlocksTest {
         }
         Set<String> unknown = new TreeSet<>();
         for (String arg : args.subList(i, args.size())) {
+            if (command.getCommandName().equals("run") && !arg.startsWith("-")) {
+                break; // a profile name: what follows is appended to the profile's command line
+            }
             if (arg.startsWith("-") && arg.length() > 1 && !Character.isDigit(arg.charAt(1))) {
                 String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
                 if (!command.getCommandSpec().optionsMap().containsKey(flag)) {
@@ -158,6 +162,16 @@ class DocsBlocksTest {
             }
         }
         return unknown.isEmpty() ? null : "'" + command.getCommandName() + "' has no " + unknown;
+    }
+
+    /** Null when a process profile's command line names a command and only its flags; else what is wrong. */
+    static String profileProblem(String commandLine) {
+        List<String> args = new ArrayList<>(Arrays.asList(commandLine.strip().split("\\s+")));
+        if (!TasksCli.commandLine().getSubcommands().containsKey(args.get(0))) {
+            return "no command '" + args.get(0) + "'";
+        }
+        args.add(0, "tasks");
+        return unknownFlags(args);
     }
 
     private static Set<String> longOptionKeys(CommandLine command) {
@@ -189,5 +203,9 @@ class DocsBlocksTest {
         assertThat(unknownFlags(List.of("worker", "--no-such-flag"))).contains("--no-such-flag");
         assertThat(unknownFlags(List.of("tasks", "dlq", "list", "-Q", "q", "--limit", "10"))).isNull();
         assertThat(unknownFlags(List.of("beat", "--schedule-file", "x", "--nope=1"))).contains("--nope");
+        assertThat(unknownFlags(List.of("tasks", "run", "orders-worker", "--broker-wait", "2m"))).isNull();
+        assertThat(profileProblem("worker -Q orders -c 4")).isNull();
+        assertThat(profileProblem("worker --nope")).contains("--nope");
+        assertThat(profileProblem("wroker -Q orders")).contains("wroker");
     }
 }

@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
- * The {@code tasks} command: {@code worker}, {@code inspect}, {@code dlq}, {@code purge}, {@code migrate}, and
+ * The {@code tasks} command: {@code worker}, {@code inspect}, {@code dlq}, {@code purge}, {@code migrate},
+ * {@code run} (process profiles, see {@link RunCommand}), and
  * subcommands other modules add through {@link CommandProvider} (e.g. {@code beat}). Exit codes are
  * in {@link ExitCodes}. Errors print one line on stderr, never a stack trace (run with
  * {@code TASKS_LOG_LEVEL=DEBUG} to log it).
@@ -17,7 +18,7 @@ import picocli.CommandLine;
 @CommandLine.Command(name = "tasks", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs and inspects tasks of the tasks queue.",
         subcommands = {WorkerCommand.class, InspectCommand.class, DlqCommand.class, PurgeCommand.class, MigrateCommand.class,
-            RevokeCommand.class, CommandLine.HelpCommand.class})
+            RevokeCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
 public final class TasksCli implements Runnable {
 
     @CommandLine.Spec
@@ -29,7 +30,7 @@ public final class TasksCli implements Runnable {
      * {@link StartSignals}).
      */
     public static void main(String[] args) {
-        if (args.length > 0 && (args[0].equals("worker") || args[0].equals("beat"))) {
+        if (args.length > 0 && (args[0].equals("worker") || args[0].equals("beat") || args[0].equals("run"))) {
             StartSignals.install();
         }
         configureLogging();
@@ -63,6 +64,7 @@ public final class TasksCli implements Runnable {
                 cl.addSubcommand(name, command);
             }
         }
+        cl.getSubcommands().get("run").setStopAtPositional(true);
         addFooter(cl);
         return cl;
     }
