@@ -25,6 +25,7 @@ import picocli.CommandLine;
  */
 class DocsBlocksTest {
     private static final Set<String> WORKER = Set.of("worker", "./bin/worker", "bin/worker");
+    private static final String DIST_BIN = "tasks-cli-[^/]*/bin/";
     private static final Set<String> TASKS = Set.of("tasks", "./bin/tasks", "bin/tasks");
     private static final Set<String> BEAT = Set.of("beat", "./bin/beat", "bin/beat");
     private static final Set<String> PLAIN_KEYS = Set.of("tasks.broker.url", "tasks.broker.password",
@@ -114,7 +115,7 @@ class DocsBlocksTest {
         if (tokens.isEmpty()) {
             return null;
         }
-        String first = tokens.get(0);
+        String first = tokens.get(0).replaceFirst("^" + DIST_BIN, "bin/");
         if (first.equals("java") || first.endsWith("/java")) {
             for (int i = 1; i < tokens.size(); i++) {
                 String main = tokens.get(i);
@@ -134,6 +135,10 @@ class DocsBlocksTest {
             return null;
         }
         tokens.set(0, name);
+        int appJar;
+        while ((appJar = tokens.indexOf("--app-jar")) > 0) { // taken by the distribution's scripts
+            tokens.subList(appJar, Math.min(appJar + 2, tokens.size())).clear();
+        }
         return tokens;
     }
 
@@ -204,6 +209,7 @@ class DocsBlocksTest {
         assertThat(unknownFlags(List.of("tasks", "dlq", "list", "-Q", "q", "--limit", "10"))).isNull();
         assertThat(unknownFlags(List.of("beat", "--schedule-file", "x", "--nope=1"))).contains("--nope");
         assertThat(unknownFlags(List.of("tasks", "run", "orders-worker", "--broker-wait", "2m"))).isNull();
+        assertThat(commandArgs("tasks-cli-1/bin/worker -Q q --app-jar app.jar -c 2")).containsExactly("worker", "-Q", "q", "-c", "2");
         assertThat(profileProblem("worker -Q orders -c 4")).isNull();
         assertThat(profileProblem("worker --nope")).contains("--nope");
         assertThat(profileProblem("wroker -Q orders")).contains("wroker");
