@@ -4,6 +4,7 @@ import dev.tasks.internal.DefaultTasks;
 import dev.tasks.internal.TransactionSynchronizers;
 import dev.tasks.routing.Routes;
 import dev.tasks.spi.Broker;
+import dev.tasks.spi.PublishMetrics;
 import dev.tasks.spi.TransactionSynchronizer;
 import dev.tasks.spi.TransactionalPublisher;
 import dev.tasks.tx.TransactionalDataSource;
@@ -122,6 +123,7 @@ public interface Tasks extends AutoCloseable {
         private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
         private Clock clock = Clock.systemUTC();
         private boolean eager;
+        private PublishMetrics metrics = PublishMetrics.NONE;
 
         private Builder() {}
 
@@ -223,6 +225,16 @@ public interface Tasks extends AutoCloseable {
         }
 
         /**
+         * Where publishing is counted: published, failed, rejected, and {@code delayOnCommit} tasks lost after
+         * a commit. Default: {@link PublishMetrics#NONE}. For Micrometer:
+         * {@code metrics(new MicrometerPublishMetrics(meterRegistry))}; the series are in {@code docs/metrics.md}.
+         */
+        public Builder metrics(PublishMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
+            return this;
+        }
+
+        /**
          * The client.
          *
          * @throws IllegalStateException when neither a broker nor a broker URL was given (and not eager)
@@ -245,7 +257,7 @@ public interface Tasks extends AutoCloseable {
                 throw new IllegalStateException("Tasks.builder(): set broker(..) or brokerUrl(..)");
             }
             return new DefaultTasks(b, owned, registry.build(), effectiveRoutes, transactions, transactionalPublisher,
-                    maxPayloadBytes, clock, eager);
+                    maxPayloadBytes, clock, eager, metrics);
         }
     }
 }

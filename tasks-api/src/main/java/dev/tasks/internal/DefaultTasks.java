@@ -25,6 +25,7 @@ import dev.tasks.message.EnvelopeCodec;
 import dev.tasks.routing.Routes;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.OutboundMessage;
+import dev.tasks.spi.PublishMetrics;
 import dev.tasks.spi.ResultStore;
 import dev.tasks.spi.ResultStore.StoredResult;
 import dev.tasks.spi.TransactionContext;
@@ -63,6 +64,7 @@ public final class DefaultTasks implements Tasks {
     private final int maxPayloadBytes;
     private final Clock clock;
     private final boolean eager;
+    private final PublishMetrics metrics;
     private final EnvelopeCodec codec = EnvelopeCodec.json();
     private final Map<Class<?>, TaskRegistry> undeclared = new ConcurrentHashMap<>();
     private final Map<Class<?>, Object> proxies = new ConcurrentHashMap<>();
@@ -72,7 +74,7 @@ public final class DefaultTasks implements Tasks {
 
     public DefaultTasks(Broker broker, boolean ownsBroker, TaskRegistry registry, Routes routes,
             TransactionSynchronizer transactions, TransactionalPublisher transactionalPublisher, int maxPayloadBytes,
-            Clock clock, boolean eager) {
+            Clock clock, boolean eager, PublishMetrics metrics) {
         this.broker = broker;
         this.ownsBroker = ownsBroker;
         this.registry = registry;
@@ -83,6 +85,7 @@ public final class DefaultTasks implements Tasks {
         this.maxPayloadBytes = maxPayloadBytes;
         this.clock = clock;
         this.eager = eager;
+        this.metrics = metrics;
         this.eagerResults = eager ? new MapResultStore(clock) : null;
     }
 
@@ -185,11 +188,12 @@ public final class DefaultTasks implements Tasks {
             String payload = codec.encode(env);
             int size = EnvelopeCodec.sizeOf(payload);
             if (size > maxPayloadBytes) {
+                metrics.rejected(env.task(), env.queue(), "payload_too_large");
                 throw new PayloadTooLargeException(env.task(), size, maxPayloadBytes);
             }
             messages.add(new OutboundMessage(env.id(), env.queue(), env.priority(), env.eta(), payload));
         }
-        broker.publish(messages);
+        publish(messages, first);
         List<TaskHandle> all = new ArrayList<>();
         for (com.fasterxml.jackson.databind.JsonNode n : Workflows.tasks(root, false)) {
             all.add(handleOf(n.get("id").asText(), n.get("task").asText(), n.path("queue").asText(null)));
@@ -352,6 +356,26 @@ public final class DefaultTasks implements Tasks {
     private record Prepared(Envelope envelope, OutboundMessage message, TaskHandle handle, TaskDefinition definition) {}
 
     private Prepared prepare(Invocation inv, EnqueueOptions options, boolean checkArgs) {
+        try {
+            return prepareChecked(inv, options, checkArgs);
+        } catch (PayloadTooLargeException e) {
+            metrics.rejected(inv.name, queueOrUnknown(inv, options), "payload_too_large");
+            throw e;
+        } catch (TasksException e) {
+            metrics.rejected(inv.name, queueOrUnknown(inv, options), "invalid");
+            throw e;
+        }
+    }
+
+    private String queueOrUnknown(Invocation inv, EnqueueOptions options) {
+        try {
+            return routes.resolve(options.queue().orElse(null), inv.name, inv.definition);
+        } catch (RuntimeException e) {
+            return PublishMetrics.UNKNOWN_QUEUE;
+        }
+    }
+
+    private Prepared prepareChecked(Invocation inv, EnqueueOptions options, boolean checkArgs) {
         String name = inv.name;
         TaskDefinition def = inv.definition;
         ArrayNode args;
@@ -425,10 +449,27 @@ public final class DefaultTasks implements Tasks {
             return;
         }
         List<OutboundMessage> messages = new ArrayList<>(prepared.size());
+        List<Envelope> envelopes = new ArrayList<>(prepared.size());
         for (Prepared p : prepared) {
             messages.add(p.message);
+            envelopes.add(p.envelope);
         }
-        broker.publish(messages);
+        publish(messages, envelopes);
+    }
+
+    /** Publishes and counts: every message as published, or every one as failed when the broker threw. */
+    private void publish(List<OutboundMessage> messages, List<Envelope> envelopes) {
+        try {
+            broker.publish(messages);
+        } catch (RuntimeException | Error e) {
+            for (Envelope env : envelopes) {
+                metrics.failed(env.task(), env.queue());
+            }
+            throw e;
+        }
+        for (Envelope env : envelopes) {
+            metrics.published(env.task(), env.queue());
+        }
     }
 
     private TaskHandle onCommit(Prepared p) {
@@ -446,12 +487,14 @@ public final class DefaultTasks implements Tasks {
         }
         if (!eager && transactionalPublisher != null
                 && transactionalPublisher.publishInTransaction(tx.get(), List.of(p.message))) {
+            metrics.published(p.envelope.task(), p.envelope.queue());
             return p.handle;
         }
         tx.get().afterCommit(() -> {
             try {
                 publishNow(List.of(p));
             } catch (RuntimeException e) {
+                metrics.afterCommitLost(p.envelope.task(), p.envelope.queue());
                 log.error("task {} ({}) was not enqueued after its transaction committed: {}; use a broker on the"
                         + " same database or a transactional outbox to make this atomic", p.envelope.id(),
                         p.envelope.task(), e.toString(), e);

@@ -26,9 +26,23 @@ import java.util.function.Supplier;
  * of task bodies) [tasks_run_seconds], {@code tasks.queue.wait} (timer from due to start), gauges
  * {@code tasks.in.flight}, {@code tasks.stuck.threads} and {@code tasks.queue.depth} (tagged {@code queue}
  * and {@code state}: ready, delayed, in_flight, dead).
+ *
+ * <p>The two timers publish fixed histogram buckets ({@link #RUN_BUCKETS}, {@link #WAIT_BUCKETS}), never
+ * client-side quantiles: buckets of many workers add up, so {@code histogram_quantile} over a fleet is right.
+ * The list of series and what to alert on is {@code docs/metrics.md}.
  */
 final class WorkerMetrics {
     static final String UNKNOWN_TASK = "unknown";
+
+    /** Bucket bounds of {@code tasks.run}: from a cache write (5 ms) to a report (1 h). */
+    static final List<Duration> RUN_BUCKETS = List.of(ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(500),
+            ms(1_000), ms(2_500), ms(5_000), ms(10_000), ms(30_000), ms(60_000), ms(300_000), ms(900_000),
+            ms(3_600_000));
+
+    /** Bucket bounds of {@code tasks.queue.wait}: from an idle queue (5 ms) to a backlog of an hour. */
+    static final List<Duration> WAIT_BUCKETS = List.of(ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(500),
+            ms(1_000), ms(2_500), ms(5_000), ms(10_000), ms(30_000), ms(60_000), ms(300_000), ms(900_000),
+            ms(3_600_000));
 
     private final MeterRegistry registry;
     private final Map<String, TaskMeters> byTask = new ConcurrentHashMap<>();
@@ -90,6 +104,10 @@ final class WorkerMetrics {
         gauges.clear();
     }
 
+    private static Duration ms(long millis) {
+        return Duration.ofMillis(millis);
+    }
+
     /** The meters of one task on one queue. */
     static final class TaskMeters {
         final Counter received;
@@ -107,9 +125,9 @@ final class WorkerMetrics {
             retried = counter(r, "tasks.retried", "retries scheduled", task, queue);
             expired = counter(r, "tasks.expired", "messages dropped because they expired", task, queue);
             run = Timer.builder("tasks.run").description("time spent in task bodies").tag("task", task)
-                    .tag("queue", queue).register(r);
+                    .tag("queue", queue).serviceLevelObjectives(RUN_BUCKETS.toArray(Duration[]::new)).register(r);
             queueWait = Timer.builder("tasks.queue.wait").description("time from due to start").tag("task", task)
-                    .tag("queue", queue).register(r);
+                    .tag("queue", queue).serviceLevelObjectives(WAIT_BUCKETS.toArray(Duration[]::new)).register(r);
         }
 
         void recordWait(Duration wait) {
