@@ -10,7 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The broker's access to its database: connections, the dialect, table names, and one place where
+ * The broker's access to its database: connections, the dialect and its statements, table names, and one place where
  * {@link SQLException}s become {@link BrokerException}s, logged once when the database goes away and once
  * when it comes back.
  */
@@ -18,15 +18,18 @@ final class Database {
     private static final Logger log = LogSafe.logger(Database.class);
 
     final DataSource dataSource;
-    final Dialect dialect;
+    final SqlDialect dialect;
     final TableNames names;
+    /** The dialect's statements for {@link #names}. */
+    final SqlStatements sql;
     final String description;
     private final AtomicBoolean down = new AtomicBoolean();
 
-    Database(DataSource dataSource, Dialect dialect, TableNames names, String description) {
+    Database(DataSource dataSource, SqlDialect dialect, TableNames names, String description) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.names = names;
+        this.sql = SqlStatements.of(dialect.folder(), names);
         this.description = description;
     }
 

@@ -57,7 +57,7 @@ final class Housekeeping implements AutoCloseable {
         });
         long ms = interval.toMillis();
         executor.scheduleWithFixedDelay(this::runOnce, ms, ms, TimeUnit.MILLISECONDS);
-        if (vacuumCheck != null && db.dialect == Dialect.POSTGRESQL) {
+        if (vacuumCheck != null && db.dialect.vacuums()) {
             long v = vacuumCheck.toMillis();
             executor.scheduleWithFixedDelay(this::vacuumIfNeeded, v, v, TimeUnit.MILLISECONDS);
         }

@@ -105,35 +105,19 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     static final Duration HOUSEKEEPING_INTERVAL = Duration.ofMinutes(1);
     /** How often dead-row counts are checked when PostgreSQL's autovacuum is off (see {@link Housekeeping}). */
     static final Duration VACUUM_CHECK_INTERVAL = Duration.ofSeconds(5);
-    static final int MAX_REASON_LENGTH = 2000;
-
     private static final AtomicInteger INSTANCES = new AtomicInteger();
-
-    /** The most receipts one grouped ack statement carries. */
-    static final int GROUP_ACK_MAX = 1000;
-    /** The most messages one grouped publish transaction carries (a larger single call still goes alone). */
-    static final int GROUP_PUBLISH_MAX = 1000;
 
     private final Database db;
     private final Clock clock;
-    private final MessageSql sql;
     private final HikariDataSource ownedPool;
     private final Duration maxPollInterval;
     private final WakeUps wakeUps = new WakeUps();
-    private final Set<String> knownQueues = ConcurrentHashMap.newKeySet();
-    private final ConcurrentHashMap<String, Boolean> sameDatabase = new ConcurrentHashMap<>();
-    private final ReentrantLock h2ClaimLock = new ReentrantLock();
-    private final AtomicInteger rotation = new AtomicInteger();
-    /**
-     * How many queues the last claim over several queues took rows from: the next claim takes up to
-     * {@code max} divided by that many rows from each queue, not {@code max} from every queue (a fetch of 64
-     * from 100 busy queues locked 6,400 rows on PostgreSQL to keep 64). See {@link #perQueueLimit}.
-     */
-    private volatile int queuesWithRows = 1;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final GroupCommit<List<Receipt>> acks = new GroupCommit<>(this::sendAcks, GROUP_ACK_MAX);
-    private final GroupCommit<List<OutboundMessage>> publishes = new GroupCommit<>(this::sendPublishes, GROUP_PUBLISH_MAX);
     private final String instanceId;
+    private final MessagePublisher publisher;
+    private final MessageClaimer claimer;
+    private final MessageSettler settler;
+    private final QueueAdmin admin;
     private final PgListener listener;
     private final Housekeeping housekeeping;
     private final JdbcIdempotencyStore idempotency;
@@ -159,22 +143,19 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
             where = BrokerSettings.redact(b.url);
         }
         try {
-            Dialect dialect;
+            SqlDialect dialect;
             try (Connection c = ds.getConnection()) {
-                dialect = Dialect.of(c);
+                dialect = SqlDialects.of(c);
                 if (where == null) {
                     where = BrokerSettings.redact(c.getMetaData().getURL()) + " (caller's DataSource)";
                 }
-                if (dialect == Dialect.H2) {
-                    H2Durability.report(c, where);
-                }
+                dialect.opened(c, where);
             } catch (SQLException e) {
                 throw new BrokerException("cannot connect to the database of the JDBC broker at "
                         + (where == null ? "the caller's DataSource" : where) + ": " + e.getMessage(), e);
             }
             String description = where + " [tables " + names + "]";
             this.db = new Database(ds, dialect, names, description);
-            this.sql = new MessageSql(names);
             this.maxPollInterval = b.maxPollInterval;
             JdbcMigrations migrations = JdbcMigrations.of(ds, names, clock);
             if (b.autoMigrate) {
@@ -183,21 +164,26 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
                 migrations.verify();
             }
             this.instanceId = db.run("reading the broker instance id", this::readInstanceId);
+            Set<String> knownQueues = ConcurrentHashMap.newKeySet();
+            this.publisher = new MessagePublisher(db, clock, wakeUps, knownQueues, instanceId);
+            this.claimer = new MessageClaimer(db, clock, wakeUps, maxPollInterval, closed);
+            this.settler = new MessageSettler(db, clock, wakeUps);
+            this.admin = new QueueAdmin(db, clock, wakeUps, knownQueues);
             this.idempotency = new JdbcIdempotencyStore(db, clock);
             this.leaderLock = new JdbcLeaderLock(db, clock);
             this.state = new JdbcStateStore(db, clock);
-            ResultSignals resultSignals = dialect == Dialect.POSTGRESQL && b.listen ? new ResultSignals() : null;
+            ResultSignals resultSignals = dialect.notifies() && b.listen ? new ResultSignals() : null;
             this.results = new JdbcResultStore(db, clock, resultSignals);
             this.control = new JdbcControlStore(db, clock);
             this.layouts = migrations.plan().latest() >= JdbcWorkerLayouts.SCHEMA_VERSION
                     ? Optional.of(new JdbcWorkerLayouts(db, clock, migrations.plan())) : Optional.empty();
-            this.listener = dialect == Dialect.POSTGRESQL && b.listen
+            this.listener = dialect.notifies() && b.listen
                     ? PgListener.start(ds, names.channel(), wakeUps, JdbcResultStore.resultChannel(names), resultSignals,
                             "tasks-jdbc-listen-" + n) : null;
             this.housekeeping = new Housekeeping(db, clock, "tasks-jdbc-housekeeping-" + n, HOUSEKEEPING_INTERVAL,
                     VACUUM_CHECK_INTERVAL);
             log.info("JDBC broker started: {}, dialect {}, autoMigrate {}, pool {}, max poll interval {}, notify {}",
-                    description, dialect, b.autoMigrate, ownedPool == null ? "caller's" : String.valueOf(b.poolSize),
+                    description, dialect.name(), b.autoMigrate, ownedPool == null ? "caller's" : String.valueOf(b.poolSize),
                     maxPollInterval, listener != null);
         } catch (RuntimeException e) {
             if (ownedPool != null) {
@@ -256,7 +242,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
         return "jdbc " + db.description;
     }
 
-    // ---------------------------------------------------------------- publish
+    // ---------------------------------------------------------------- messages
 
     /**
      * Inserts the messages in one transaction and returns once it committed. Concurrent calls are coalesced
@@ -273,468 +259,39 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
             return;
         }
         checkOpen();
-        publishes.submit(messages, messages.size());
-    }
-
-    private List<RuntimeException> sendPublishes(List<List<OutboundMessage>> batch) {
-        if (batch.size() == 1) {
-            publishAlone(batch.get(0));
-            return Collections.singletonList(null);
-        }
-        List<OutboundMessage> all = new ArrayList<>();
-        batch.forEach(all::addAll);
-        long now = clock.millis();
-        boolean[] connected = {false};
-        boolean[] inserted = {false};
-        try {
-            Set<String> ready = db.inTransaction("publishing " + all.size() + " message(s) from " + batch.size()
-                    + " concurrent calls to " + queuesOf(all), c -> {
-                connected[0] = true;
-                Set<String> r = insert(c, all, now);
-                inserted[0] = true;
-                return r;
-            });
-            afterInsert(all, ready);
-            return Collections.nCopies(batch.size(), null);
-        } catch (RuntimeException e) {
-            if (!connected[0] || inserted[0]) {
-                // No connection (each call alone would wait for one in turn), or the commit failed: whether the
-                // group's rows are there is unknown, and inserting them again could duplicate them.
-                return Collections.nCopies(batch.size(), e);
-            }
-            // The statement failed and the transaction was rolled back: each call on its own, so that only the
-            // calls whose messages cannot be inserted fail.
-            List<RuntimeException> outcomes = new ArrayList<>(batch.size());
-            for (List<OutboundMessage> messages : batch) {
-                try {
-                    publishAlone(messages);
-                    outcomes.add(null);
-                } catch (RuntimeException alone) {
-                    outcomes.add(alone);
-                }
-            }
-            return outcomes;
-        }
-    }
-
-    private void publishAlone(List<OutboundMessage> messages) {
-        long now = clock.millis();
-        Set<String> ready = db.inTransaction("publishing " + messages.size() + " message(s) to " + queuesOf(messages),
-                c -> insert(c, messages, now));
-        afterInsert(messages, ready);
+        publisher.publish(messages);
     }
 
     @Override
     public boolean publishInTransaction(TransactionContext transaction, List<OutboundMessage> messages) {
         checkOpen();
-        Optional<Connection> connection = transaction.connection();
-        if (connection.isEmpty() || !isSameDatabase(connection.get())) {
-            return false;
-        }
-        if (messages.isEmpty()) {
-            return true;
-        }
-        long now = clock.millis();
-        registerQueuesApart(messages, now);
-        Set<String> ready;
-        try {
-            ready = insert(connection.get(), messages, now);
-        } catch (SQLException e) {
-            throw new BrokerException("publishing " + messages.size() + " message(s) to " + queuesOf(messages)
-                    + " inside the caller's transaction failed on " + db.description + ": " + e.getMessage()
-                    + "; roll the transaction back", e);
-        }
-        transaction.afterCommit(() -> afterInsert(messages, ready));
-        return true;
+        return publisher.publishInTransaction(transaction, messages);
     }
-
-    /** Inserts rows (and announces due ones on PostgreSQL) without committing; returns the queues now ready. */
-    private Set<String> insert(Connection c, List<OutboundMessage> messages, long now) throws SQLException {
-        Set<String> ready = new LinkedHashSet<>();
-        Set<String> all = new LinkedHashSet<>();
-        for (OutboundMessage m : messages) {
-            all.add(m.queue());
-            if (runAt(m, now) <= now) {
-                ready.add(m.queue());
-            }
-        }
-        registerQueues(c, all, now);
-        if (db.dialect == Dialect.POSTGRESQL) {
-            int n = messages.size();
-            String[] queues = new String[n];
-            String[] ids = new String[n];
-            Integer[] priorities = new Integer[n];
-            Long[] runAts = new Long[n];
-            String[] payloads = new String[n];
-            for (int i = 0; i < n; i++) {
-                OutboundMessage m = messages.get(i);
-                queues[i] = m.queue();
-                ids[i] = m.id();
-                priorities[i] = m.priority();
-                runAts[i] = runAt(m, now);
-                payloads[i] = m.payload();
-            }
-            String text = ready.isEmpty() ? sql.insertPg : sql.insertPg + ";\n" + sql.notifyPg;
-            try (PreparedStatement ps = c.prepareStatement(text)) {
-                ps.setLong(1, now);
-                ps.setLong(2, now);
-                ps.setArray(3, c.createArrayOf("varchar", queues));
-                ps.setArray(4, c.createArrayOf("varchar", ids));
-                ps.setArray(5, c.createArrayOf("int4", priorities));
-                ps.setArray(6, c.createArrayOf("int8", runAts));
-                ps.setArray(7, c.createArrayOf("text", payloads));
-                if (!ready.isEmpty()) {
-                    ps.setString(8, db.names.channel());
-                    ps.setArray(9, c.createArrayOf("varchar", ready.toArray(new String[0])));
-                }
-                ps.execute();
-                drain(ps);
-            }
-        } else {
-            try (PreparedStatement ps = c.prepareStatement(sql.insertH2)) {
-                for (OutboundMessage m : messages) {
-                    long runAt = runAt(m, now);
-                    ps.setString(1, m.queue());
-                    ps.setString(2, m.id());
-                    ps.setInt(3, m.priority());
-                    ps.setBoolean(4, runAt <= now);
-                    ps.setLong(5, runAt);
-                    ps.setLong(6, runAt);
-                    ps.setLong(7, now);
-                    ps.setString(8, m.payload());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-        }
-        return ready;
-    }
-
-    private void afterInsert(List<OutboundMessage> messages, Set<String> ready) {
-        for (OutboundMessage m : messages) {
-            knownQueues.add(m.queue());
-        }
-        if (!ready.isEmpty()) {
-            wakeUps.signal(ready);
-        }
-    }
-
-    /**
-     * Registers new queues on a connection of the broker's own, committed at once, before messages are
-     * written in a caller's transaction: a queue row inserted in that transaction would stay locked until
-     * it ends, so a second transaction publishing to the same new queue meanwhile would wait for it, and
-     * one nested in it ({@code REQUIRES_NEW} on the same thread) would wait forever.
-     */
-    private void registerQueuesApart(List<OutboundMessage> messages, long now) {
-        Set<String> unknown = new LinkedHashSet<>();
-        for (OutboundMessage m : messages) {
-            if (!knownQueues.contains(m.queue())) {
-                unknown.add(m.queue());
-            }
-        }
-        if (unknown.isEmpty()) {
-            return;
-        }
-        db.run("registering queue(s) " + unknown, c -> {
-            registerQueues(c, unknown, now);
-            return null;
-        });
-        knownQueues.addAll(unknown);
-    }
-
-    private void registerQueues(Connection c, Set<String> queues, long now) throws SQLException {
-        List<String> unknown = new ArrayList<>();
-        for (String q : queues) {
-            if (!knownQueues.contains(q)) {
-                unknown.add(q);
-            }
-        }
-        if (unknown.isEmpty()) {
-            return;
-        }
-        if (db.dialect == Dialect.POSTGRESQL) {
-            try (PreparedStatement ps = c.prepareStatement(sql.registerQueuePg)) {
-                ps.setLong(1, now);
-                ps.setArray(2, c.createArrayOf("varchar", unknown.toArray(new String[0])));
-                ps.executeUpdate();
-            }
-        } else {
-            // H2's MERGE is not atomic against a concurrent one for the same new name: both may insert, and
-            // the second then fails on the primary key. The queue exists either way; a failed statement
-            // does not abort an H2 transaction, so the caller's insert goes on.
-            try (PreparedStatement ps = c.prepareStatement(sql.registerQueueH2)) {
-                for (String q : unknown) {
-                    ps.setString(1, q);
-                    ps.setLong(2, now);
-                    try {
-                        ps.executeUpdate();
-                    } catch (SQLException e) {
-                        if (!DUPLICATE_KEY.equals(e.getSQLState())) {
-                            throw e;
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** SQLSTATE of a unique-constraint violation. */
-    private static final String DUPLICATE_KEY = "23505";
-
-    private static long runAt(OutboundMessage m, long now) {
-        return m.notBefore() == null ? now : m.notBefore().toEpochMilli();
-    }
-
-    // ---------------------------------------------------------------- fetch
 
     @Override
     public List<Delivery> fetch(List<String> queues, int max, Duration lease, Duration wait) {
-        Objects.requireNonNull(queues, "queues");
-        if (queues.isEmpty()) {
-            throw new IllegalArgumentException("queues must not be empty");
-        }
-        List<String> distinct = List.copyOf(new LinkedHashSet<>(queues));
-        distinct.forEach(Queues::check);
-        if (max < 1) {
-            throw new IllegalArgumentException("max must be >= 1, was " + max);
-        }
-        if (lease == null || lease.isNegative() || lease.isZero()) {
-            throw new IllegalArgumentException("lease must be positive, was " + lease);
-        }
-        if (wait == null || wait.isNegative()) {
-            throw new IllegalArgumentException("wait must be zero or positive, was " + wait);
-        }
+        List<String> distinct = MessageClaimer.checkFetch(queues, max, lease, wait);
         checkOpen();
-        long deadline = System.nanoTime() + wait.toNanos();
-        long pause = MIN_POLL_INTERVAL.toNanos();
-        while (true) {
-            if (Thread.currentThread().isInterrupted()) {
-                return List.of();
-            }
-            long[] seen = wakeUps.snapshot(distinct);
-            List<Delivery> got = claim(distinct, max, lease);
-            if (!got.isEmpty()) {
-                return got;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0 || closed.get()) {
-                return List.of();
-            }
-            try {
-                if (wakeUps.await(distinct, seen, Math.min(left, pause))) {
-                    pause = MIN_POLL_INTERVAL.toNanos();
-                } else {
-                    pause = Math.min(pause * 2, maxPollInterval.toNanos());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return List.of();
-            }
-        }
+        return claimer.fetch(distinct, max, lease, wait);
     }
 
-    private List<Delivery> claim(List<String> queues, int max, Duration lease) {
-        long now = clock.millis();
-        long until = now + lease.toMillis();
-        long token = ThreadLocalRandom.current().nextLong();
-        List<String> order = rotate(queues);
-        String what = "fetching from " + queues;
-        if (db.dialect == Dialect.POSTGRESQL) {
-            return db.run(what, c -> claimPg(c, order, max, now, until, token));
-        }
-        h2ClaimLock.lock();
-        try {
-            return db.run(what, c -> claimH2(c, order, max, now, until, token));
-        } finally {
-            h2ClaimLock.unlock();
-        }
-    }
-
-    private List<String> rotate(List<String> queues) {
-        if (queues.size() == 1) {
-            return queues;
-        }
-        int shift = Math.floorMod(rotation.getAndIncrement(), queues.size());
-        List<String> out = new ArrayList<>(queues.size());
-        for (int i = 0; i < queues.size(); i++) {
-            out.add(queues.get((i + shift) % queues.size()));
-        }
-        return out;
-    }
-
-    private List<Delivery> claimPg(Connection c, List<String> queues, int max, long now, long until, long token)
-            throws SQLException {
-        boolean one = queues.size() == 1;
-        // Promotion of due delayed rows and expired leases, then the claim: one round trip.
-        try (PreparedStatement ps = c.prepareStatement(sql.promotePg + ";\n" + (one ? sql.claimOnePg : sql.claimManyPg))) {
-            ps.setLong(1, now);
-            ps.setLong(2, until);
-            ps.setLong(3, token);
-            if (one) {
-                ps.setString(4, queues.get(0));
-                ps.setInt(5, max);
-            } else {
-                ps.setArray(4, c.createArrayOf("varchar", queues.toArray(new String[0])));
-                ps.setInt(5, perQueueLimit(max, queuesWithRows));
-                ps.setInt(6, max);
-            }
-            boolean isResult = ps.execute();
-            while (!isResult) {
-                if (ps.getUpdateCount() == -1) {
-                    return List.of();
-                }
-                isResult = ps.getMoreResults();
-            }
-            try (ResultSet rs = ps.getResultSet()) {
-                return noteQueuesWithRows(readDeliveries(rs, token, one ? null : queues), one);
-            }
-        }
+    /** See {@link MessageClaimer#perQueueLimit}. */
+    static int perQueueLimit(int max, int queuesWithRows) {
+        return MessageClaimer.perQueueLimit(max, queuesWithRows);
     }
 
     /**
-     * The most rows one claim takes (locks on PostgreSQL, reads as candidates on H2) in each of several
-     * queues: {@code max} shared among the queues that had rows last time (at least one each). A queue that
-     * had none then still gets that many; when fewer queues have rows than last time, a claim may come back
-     * short once, and the next one shares among those.
+     * Acknowledges the deliveries; the receipts of concurrent calls go out as one statement in one
+     * transaction (group commit), whose failure is the outcome of every call in it.
      */
-    static int perQueueLimit(int max, int queuesWithRows) {
-        int busy = Math.max(1, queuesWithRows);
-        return Math.max(1, (max + busy - 1) / busy);
-    }
-
-    /** Remembers how many queues a claim over several queues took rows from; returns {@code got}. */
-    private List<Delivery> noteQueuesWithRows(List<Delivery> got, boolean oneQueue) {
-        if (!oneQueue && !got.isEmpty()) {
-            queuesWithRows = (int) got.stream().map(Delivery::queue).distinct().count();
-        }
-        return got;
-    }
-
-    private List<Delivery> claimH2(Connection c, List<String> queues, int max, long now, long until, long token)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql.promoteH2)) {
-            ps.setLong(1, now);
-            ps.executeUpdate();
-        }
-        // H2 locks every matching row for FOR UPDATE before applying LIMIT, so candidates are read without
-        // locks and claimed with a guarded update; rows another process took in between are skipped.
-        for (int attempt = 0; attempt < 5; attempt++) {
-            List<Long> picked = new ArrayList<>();
-            List<List<Long>> perQueue = new ArrayList<>();
-            int limit = queues.size() == 1 ? max : perQueueLimit(max, queuesWithRows);
-            try (PreparedStatement ps = c.prepareStatement(sql.candidatesH2)) {
-                for (String q : queues) {
-                    ps.setString(1, q);
-                    ps.setInt(2, limit);
-                    List<Long> ids = new ArrayList<>();
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            ids.add(rs.getLong(1));
-                        }
-                    }
-                    perQueue.add(ids);
-                }
-            }
-            for (int rank = 0; picked.size() < max; rank++) {
-                boolean any = false;
-                for (List<Long> ids : perQueue) {
-                    if (rank < ids.size() && picked.size() < max) {
-                        picked.add(ids.get(rank));
-                        any = true;
-                    }
-                }
-                if (!any) {
-                    break;
-                }
-            }
-            if (picked.isEmpty()) {
-                return List.of();
-            }
-            try (PreparedStatement ps = c.prepareStatement(sql.claimH2)) {
-                ps.setLong(1, until);
-                ps.setLong(2, token);
-                ps.setArray(3, c.createArrayOf("BIGINT", picked.stream().sorted().toArray()));
-                try (ResultSet rs = ps.executeQuery()) {
-                    List<Delivery> got = readDeliveries(rs, token, queues.size() == 1 ? null : queues);
-                    if (!got.isEmpty()) {
-                        return noteQueuesWithRows(got, queues.size() == 1);
-                    }
-                }
-            }
-        }
-        return List.of();
-    }
-
-    private static List<Delivery> readDeliveries(ResultSet rs, long token, List<String> queueOrder) throws SQLException {
-        List<Claimed> rows = new ArrayList<>();
-        while (rs.next()) {
-            rows.add(new Claimed(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getLong(5),
-                    rs.getInt(6), rs.getString(7)));
-        }
-        Comparator<Claimed> inQueue = Comparator.comparingInt(Claimed::priority).reversed()
-                .thenComparingLong(Claimed::runAt).thenComparingLong(Claimed::id);
-        rows.sort(inQueue);
-        if (queueOrder != null) {
-            rows = interleave(rows, queueOrder);
-        }
-        List<Delivery> out = new ArrayList<>(rows.size());
-        for (Claimed r : rows) {
-            out.add(new Delivery(r.queue, r.messageId, r.payload, r.deliveries, Receipt.format(r.id, token),
-                    Instant.ofEpochMilli(r.runAt)));
-        }
-        return out;
-    }
-
-    private static List<Claimed> interleave(List<Claimed> sorted, List<String> queueOrder) {
-        Map<String, List<Claimed>> byQueue = new HashMap<>();
-        for (Claimed r : sorted) {
-            byQueue.computeIfAbsent(r.queue, q -> new ArrayList<>()).add(r);
-        }
-        List<Claimed> out = new ArrayList<>(sorted.size());
-        for (int rank = 0; out.size() < sorted.size(); rank++) {
-            for (String q : queueOrder) {
-                List<Claimed> l = byQueue.get(q);
-                if (l != null && rank < l.size()) {
-                    out.add(l.get(rank));
-                }
-            }
-        }
-        return out;
-    }
-
-    private record Claimed(long id, String queue, String messageId, int priority, long runAt, int deliveries,
-            String payload) {}
-
-    // ---------------------------------------------------------------- settle
-
     @Override
     public void ack(Collection<Delivery> deliveries) {
-        List<Receipt> receipts = receipts(deliveries);
+        List<Receipt> receipts = MessageSettler.receipts(deliveries);
         if (receipts.isEmpty()) {
             return;
         }
         checkOpen();
-        acks.submit(receipts, receipts.size());
-    }
-
-    /**
-     * Sends the receipts of concurrent {@link #ack} calls as one statement in one transaction (group commit):
-     * a task costs a share of a commit, not a commit. The transaction is all or nothing, so its failure is
-     * the outcome of every call in it.
-     */
-    private List<RuntimeException> sendAcks(List<List<Receipt>> batch) {
-        List<Receipt> all = new ArrayList<>();
-        batch.forEach(all::addAll);
-        db.run("acknowledging " + all.size() + " message(s)", c -> {
-            if (db.dialect == Dialect.POSTGRESQL) {
-                try (PreparedStatement ps = c.prepareStatement(sql.ackPg)) {
-                    bindPairs(c, ps, 1, all);
-                    return ps.executeUpdate();
-                }
-            }
-            return batchPairs(c, sql.ackH2, all);
-        });
-        return Collections.nCopies(batch.size(), null);
+        settler.ack(receipts);
     }
 
     @Override
@@ -750,61 +307,17 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
             return;
         }
         checkOpen();
-        long now = clock.millis();
-        long runAt = now + delay.toMillis();
-        boolean ready = runAt <= now;
-        int updated = db.run("scheduling the retry of message " + delivery.messageId() + " in queue " + delivery.queue(), c -> {
-            String text = ready && db.dialect == Dialect.POSTGRESQL ? sql.retry + ";\n" + sql.notifyPg : sql.retry;
-            try (PreparedStatement ps = c.prepareStatement(text)) {
-                ps.setString(1, newPayload);
-                ps.setBoolean(2, ready);
-                ps.setLong(3, runAt);
-                ps.setLong(4, runAt);
-                ps.setLong(5, r.id());
-                ps.setLong(6, r.token());
-                if (ready && db.dialect == Dialect.POSTGRESQL) {
-                    ps.setString(7, db.names.channel());
-                    ps.setArray(8, c.createArrayOf("varchar", new String[] {delivery.queue()}));
-                }
-                ps.execute();
-                int count = ps.getUpdateCount();
-                drain(ps);
-                return count;
-            }
-        });
-        if (updated == 0) {
-            log.warn("retry of message {} in queue {} not recorded: its lease was lost (expired and redelivered, "
-                    + "or already settled); the other delivery decides its fate", delivery.messageId(), delivery.queue());
-        } else if (ready) {
-            wakeUps.signal(delivery.queue());
-        }
+        settler.retry(delivery, r, newPayload, delay);
     }
 
     @Override
     public void release(Collection<Delivery> deliveries) {
-        List<Receipt> receipts = receipts(deliveries);
+        List<Receipt> receipts = MessageSettler.receipts(deliveries);
         if (receipts.isEmpty()) {
             return;
         }
         checkOpen();
-        Set<String> queues = new LinkedHashSet<>();
-        for (Delivery d : deliveries) {
-            queues.add(d.queue());
-        }
-        db.run("releasing " + receipts.size() + " message(s) of " + queues, c -> {
-            if (db.dialect == Dialect.POSTGRESQL) {
-                try (PreparedStatement ps = c.prepareStatement(sql.releasePg + ";\n" + sql.notifyPg)) {
-                    bindPairs(c, ps, 1, receipts);
-                    ps.setString(3, db.names.channel());
-                    ps.setArray(4, c.createArrayOf("varchar", queues.toArray(new String[0])));
-                    ps.execute();
-                    drain(ps);
-                    return 0;
-                }
-            }
-            return batchPairs(c, sql.releaseH2, receipts);
-        });
-        wakeUps.signal(queues);
+        settler.release(deliveries, receipts);
     }
 
     @Override
@@ -812,59 +325,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
         if (lease == null || lease.isNegative() || lease.isZero()) {
             throw new IllegalArgumentException("lease must be positive, was " + lease);
         }
-        Set<String> lost = new HashSet<>();
-        List<Receipt> receipts = new ArrayList<>();
-        List<String> receiptStrings = new ArrayList<>();
-        for (Delivery d : deliveries) {
-            Receipt r = Receipt.parse(d.receipt());
-            if (r == null) {
-                lost.add(d.receipt());
-            } else {
-                receipts.add(r);
-                receiptStrings.add(d.receipt());
-            }
-        }
-        if (receipts.isEmpty()) {
-            return lost;
-        }
-        checkOpen();
-        long until = clock.millis() + lease.toMillis();
-        Set<Receipt> kept = db.run("extending the leases of " + receipts.size() + " message(s)", c -> {
-            Set<Receipt> ids = new HashSet<>();
-            if (db.dialect == Dialect.POSTGRESQL) {
-                try (PreparedStatement ps = c.prepareStatement(sql.extendPg)) {
-                    ps.setLong(1, until);
-                    bindPairs(c, ps, 2, receipts);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            ids.add(new Receipt(rs.getLong(1), rs.getLong(2)));
-                        }
-                    }
-                }
-                return ids;
-            }
-            try (PreparedStatement ps = c.prepareStatement(sql.extendH2)) {
-                for (Receipt r : receipts) {
-                    ps.setLong(1, until);
-                    ps.setLong(2, r.id());
-                    ps.setLong(3, r.token());
-                    ps.addBatch();
-                }
-                int[] counts = ps.executeBatch();
-                for (int i = 0; i < counts.length; i++) {
-                    if (counts[i] > 0) {
-                        ids.add(receipts.get(i));
-                    }
-                }
-            }
-            return ids;
-        });
-        for (int i = 0; i < receipts.size(); i++) {
-            if (!kept.contains(receipts.get(i))) {
-                lost.add(receiptStrings.get(i));
-            }
-        }
-        return lost;
+        return settler.extendLeases(deliveries, lease, this::checkOpen);
     }
 
     @Override
@@ -876,34 +337,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
             return;
         }
         checkOpen();
-        String oneLine = oneLine(reason);
-        long now = clock.millis();
-        int moved = db.run("dead-lettering message " + delivery.messageId() + " of queue " + delivery.queue(), c -> {
-            boolean pg = db.dialect == Dialect.POSTGRESQL;
-            try (PreparedStatement ps = c.prepareStatement(pg ? sql.deadLetterPg : sql.deadLetterH2)) {
-                if (pg) {
-                    ps.setLong(1, r.id());
-                    ps.setLong(2, r.token());
-                    ps.setString(3, oneLine);
-                    ps.setLong(4, now);
-                } else {
-                    ps.setString(1, oneLine);
-                    ps.setLong(2, now);
-                    ps.setLong(3, r.id());
-                    ps.setLong(4, r.token());
-                }
-                return ps.executeUpdate();
-            }
-        });
-        if (moved == 0) {
-            log.warn("dead-lettering of message {} in queue {} not recorded: its lease was lost (expired and "
-                    + "redelivered, or already settled)", delivery.messageId(), delivery.queue());
-        }
-    }
-
-    private static String oneLine(String reason) {
-        // PostgreSQL text cannot hold NUL; a reason quoting a hostile payload may contain one.
-        return Columns.fit(reason == null ? "" : reason.replaceAll("\\s*\\R\\s*", " ").trim(), MAX_REASON_LENGTH);
+        settler.deadLetter(delivery, r, reason);
     }
 
     // ---------------------------------------------------------------- dead letters and inspection
@@ -915,145 +349,41 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
             throw new IllegalArgumentException("limit must be >= 1, was " + limit);
         }
         checkOpen();
-        return db.run("reading dead letters of queue " + queue, c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.deadLetters)) {
-                ps.setString(1, queue);
-                ps.setInt(2, limit);
-                List<DeadLetter> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new DeadLetter(Long.toString(rs.getLong(1)), rs.getString(2), rs.getString(3),
-                                rs.getString(4), rs.getString(5), rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7))));
-                    }
-                }
-                return out;
-            }
-        });
+        return admin.deadLetters(queue, limit);
     }
 
     @Override
     public int replayDeadLetters(String queue, Collection<String> ids) {
         Queues.check(queue);
         checkOpen();
-        boolean byIds = ids != null && !ids.isEmpty();
-        List<Long> numeric = new ArrayList<>();
-        if (byIds) {
-            for (String id : ids) {
-                try {
-                    numeric.add(Long.parseLong(id));
-                } catch (NumberFormatException e) {
-                    // Not an id of this broker: nothing to replay for it.
-                }
-            }
-            if (numeric.isEmpty()) {
-                return 0;
-            }
-        }
-        long now = clock.millis();
-        int replayed = db.run("replaying dead letters of queue " + queue, c -> {
-            boolean pg = db.dialect == Dialect.POSTGRESQL;
-            String text = pg ? sql.replayPg(byIds) + ";\n" + sql.notifyPg : sql.replayH2(byIds);
-            try (PreparedStatement ps = c.prepareStatement(text)) {
-                int i = 1;
-                if (pg) {
-                    ps.setString(i++, queue);
-                    if (byIds) {
-                        ps.setArray(i++, c.createArrayOf("int8", numeric.toArray()));
-                    }
-                    ps.setLong(i++, now);
-                    ps.setLong(i++, now);
-                    ps.setLong(i++, now);
-                    ps.setString(i++, db.names.channel());
-                    ps.setArray(i, c.createArrayOf("varchar", new String[] {queue}));
-                } else {
-                    ps.setLong(i++, now);
-                    ps.setLong(i++, now);
-                    ps.setLong(i++, now);
-                    ps.setString(i++, queue);
-                    if (byIds) {
-                        ps.setArray(i, c.createArrayOf("BIGINT", numeric.toArray()));
-                    }
-                }
-                ps.execute();
-                int count = ps.getUpdateCount();
-                drain(ps);
-                return count;
-            }
-        });
-        if (replayed > 0) {
-            knownQueues.add(queue);
-            wakeUps.signal(queue);
-        }
-        return replayed;
+        return admin.replayDeadLetters(queue, ids);
     }
 
     @Override
     public long purgeDeadLetters(String queue) {
         Queues.check(queue);
         checkOpen();
-        return db.run("purging dead letters of queue " + queue, c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.purgeDead)) {
-                ps.setString(1, queue);
-                return (long) ps.executeUpdate();
-            }
-        });
+        return admin.purgeDeadLetters(queue);
     }
 
     @Override
     public QueueStats stats(String queue) {
         Queues.check(queue);
         checkOpen();
-        long now = clock.millis();
-        return db.run("reading the counts of queue " + queue, c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.stats)) {
-                ps.setLong(1, now);
-                ps.setLong(2, now);
-                ps.setLong(3, now);
-                ps.setString(4, queue);
-                ps.setString(5, queue);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return new QueueStats(queue, rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
-                }
-            }
-        });
+        return admin.stats(queue);
     }
 
     @Override
     public Set<String> queues() {
         checkOpen();
-        return db.run("listing queues", c -> {
-            Set<String> out = new java.util.TreeSet<>();
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql.queues)) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-            return Set.copyOf(out);
-        });
+        return admin.queues();
     }
 
     @Override
     public long purge(String queue) {
         Queues.check(queue);
         checkOpen();
-        long now = clock.millis();
-        // In chunks, each its own transaction: a million-row delete in one transaction would hold its row
-        // locks, and keep every deleted version for undo, until the end.
-        long total = 0;
-        while (true) {
-            int n = db.run("purging queue " + queue, c -> {
-                try (PreparedStatement ps = c.prepareStatement(db.dialect == Dialect.POSTGRESQL ? sql.purgePg : sql.purgeH2)) {
-                    ps.setString(1, queue);
-                    ps.setLong(2, now);
-                    return ps.executeUpdate();
-                }
-            });
-            total += n;
-            if (n < MessageSql.PURGE_CHUNK) {
-                return total;
-            }
-        }
+        return admin.purge(queue);
     }
 
     @Override
@@ -1111,109 +441,18 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
         log.info("JDBC broker closed: {}", db.description);
     }
 
-    // ---------------------------------------------------------------- helpers
-
-    /**
-     * Whether {@code c} reaches this broker's database: it must see the same instance row in the broker's
-     * tables. Looked up once per connection URL and user, without statements that could fail (and so abort
-     * a PostgreSQL transaction).
-     */
+    /** Whether {@code c} reaches this broker's database (see {@link MessagePublisher#isSameDatabase}). */
     boolean isSameDatabase(Connection c) {
-        try {
-            var md = c.getMetaData();
-            String key = md.getURL() + "|" + md.getUserName();
-            Boolean known = sameDatabase.get(key);
-            if (known != null) {
-                return known;
-            }
-            String other = Instances.read(c, db.names);
-            boolean same = instanceId.equals(other);
-            sameDatabase.put(key, same);
-            if (!same) {
-                log.info("transactional publish through {} falls back to after-commit: it is not the broker's "
-                        + "database {}", BrokerSettings.redact(md.getURL()), db.description);
-            }
-            return same;
-        } catch (SQLException e) {
-            throw new BrokerException("cannot tell whether the caller's transaction is on the broker's database "
-                    + db.description + ": " + e.getMessage(), e);
-        }
+        return publisher.isSameDatabase(c);
     }
 
     private String readInstanceId(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql.instanceId)) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(db.sql.get("instance_id"))) {
             if (!rs.next()) {
                 throw new SQLException("the instance row of " + db.names.instance + " is missing");
             }
             return rs.getString(1);
         }
-    }
-
-    private static List<Receipt> receipts(Collection<Delivery> deliveries) {
-        List<Receipt> out = new ArrayList<>(deliveries.size());
-        for (Delivery d : deliveries) {
-            Receipt r = Receipt.parse(d.receipt());
-            if (r != null) {
-                out.add(r);
-            }
-        }
-        return out;
-    }
-
-    private static void bindPairs(Connection c, PreparedStatement ps, int first, List<Receipt> receipts)
-            throws SQLException {
-        Long[] ids = new Long[receipts.size()];
-        Long[] tokens = new Long[receipts.size()];
-        for (int i = 0; i < receipts.size(); i++) {
-            ids[i] = receipts.get(i).id();
-            tokens[i] = receipts.get(i).token();
-        }
-        ps.setArray(first, c.createArrayOf("int8", ids));
-        ps.setArray(first + 1, c.createArrayOf("int8", tokens));
-    }
-
-    /** Runs {@code text} for each receipt, in id order (see {@link MessageSql}), in one transaction. */
-    private static int batchPairs(Connection c, String text, List<Receipt> receipts) throws SQLException {
-        List<Receipt> inIdOrder = new ArrayList<>(receipts);
-        inIdOrder.sort(Comparator.comparingLong(Receipt::id));
-        c.setAutoCommit(false);
-        try (PreparedStatement ps = c.prepareStatement(text)) {
-            for (Receipt r : inIdOrder) {
-                ps.setLong(1, r.id());
-                ps.setLong(2, r.token());
-                ps.addBatch();
-            }
-            int n = 0;
-            for (int k : ps.executeBatch()) {
-                n += Math.max(k, 0);
-            }
-            c.commit();
-            return n;
-        } catch (SQLException | RuntimeException e) {
-            Database.rollbackQuietly(c, e);
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
-    }
-
-    /** Reads every remaining result of a multi-statement execution, so errors of later statements surface. */
-    private static void drain(PreparedStatement ps) throws SQLException {
-        while (true) {
-            if (ps.getMoreResults()) {
-                ps.getResultSet().close();
-            } else if (ps.getUpdateCount() == -1) {
-                return;
-            }
-        }
-    }
-
-    private static String queuesOf(List<OutboundMessage> messages) {
-        Set<String> q = new LinkedHashSet<>();
-        for (OutboundMessage m : messages) {
-            q.add(m.queue());
-        }
-        return q.size() == 1 ? "queue " + q.iterator().next() : "queues " + q;
     }
 
     private void checkOpen() {
@@ -1245,7 +484,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
         /** A {@code jdbc:postgresql:} or {@code jdbc:h2:} URL; the broker opens a pool for it. */
         public Builder url(String url) {
             Objects.requireNonNull(url, "url");
-            Dialect.fromUrl(url.trim());
+            SqlDialects.fromUrl(url.trim());
             this.url = url.trim();
             this.dataSource = null;
             return this;

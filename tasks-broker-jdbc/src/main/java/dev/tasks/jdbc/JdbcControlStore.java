@@ -29,7 +29,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class JdbcControlStore implements ControlStore {
     private static final int SWEEP_EVERY = 1000;
     private static final int IN_CHUNK = 500;
-    private static final String DUPLICATE_KEY = "23505";
     /**
      * Put before a rate key to name the row of its next turn; no rate key starts so (they start with a
      * task name, which holds no space).
@@ -38,7 +37,6 @@ final class JdbcControlStore implements ControlStore {
 
     private final Database db;
     private final Clock clock;
-    private final boolean pg;
     private final String chords;
     private final String members;
     private final String revocations;
@@ -50,7 +48,6 @@ final class JdbcControlStore implements ControlStore {
     JdbcControlStore(Database db, Clock clock) {
         this.db = db;
         this.clock = clock;
-        this.pg = db.dialect == Dialect.POSTGRESQL;
         this.chords = db.names.table("chords");
         this.members = db.names.table("chord_members");
         this.revocations = db.names.table("revocations");
@@ -85,16 +82,14 @@ final class JdbcControlStore implements ControlStore {
     }
 
     private boolean insertMember(Connection c, String chordId, int index, String json, long expires) throws SQLException {
-        String sql = "INSERT INTO " + members + " (chord_id, member_index, result_value, expires_at) VALUES (?, ?, ?, ?)"
-                + (pg ? " ON CONFLICT (chord_id, member_index) DO NOTHING" : "");
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = c.prepareStatement(db.sql.get("chord_member_insert"))) {
             ps.setString(1, chordId);
             ps.setInt(2, index);
             ps.setString(3, json);
             ps.setLong(4, expires);
             return ps.executeUpdate() == 1;
         } catch (SQLException e) {
-            if (!pg && DUPLICATE_KEY.equals(e.getSQLState())) {
+            if (SqlStates.isDuplicateKey(e)) {
                 return false;
             }
             throw e;
@@ -102,46 +97,7 @@ final class JdbcControlStore implements ControlStore {
     }
 
     private int increment(Connection c, String chordId, long expires) throws SQLException {
-        if (pg) {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + chords + " (chord_id, members, expires_at)"
-                    + " VALUES (?, 1, ?) ON CONFLICT (chord_id) DO UPDATE SET members = " + chords
-                    + ".members + 1, expires_at = EXCLUDED.expires_at RETURNING members")) {
-                ps.setString(1, chordId);
-                ps.setLong(2, expires);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getInt(1);
-                }
-            }
-        }
-        while (true) {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + chords
-                    + " SET members = members + 1, expires_at = ? WHERE chord_id = ?")) {
-                ps.setLong(1, expires);
-                ps.setString(2, chordId);
-                if (ps.executeUpdate() == 1) {
-                    try (PreparedStatement q = c.prepareStatement("SELECT members FROM " + chords + " WHERE chord_id = ?")) {
-                        q.setString(1, chordId);
-                        try (ResultSet rs = q.executeQuery()) {
-                            rs.next();
-                            return rs.getInt(1);
-                        }
-                    }
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + chords
-                    + " (chord_id, members, expires_at) VALUES (?, 1, ?)")) {
-                ps.setString(1, chordId);
-                ps.setLong(2, expires);
-                ps.executeUpdate();
-                return 1;
-            } catch (SQLException e) {
-                if (!DUPLICATE_KEY.equals(e.getSQLState())) {
-                    throw e;
-                }
-                // Another member created the row first: count on it.
-            }
-        }
+        return db.dialect.chordIncrement(c, db.sql, chordId, expires);
     }
 
     @Override
@@ -177,37 +133,8 @@ final class JdbcControlStore implements ControlStore {
         Objects.requireNonNull(taskId, "taskId");
         long now = clock.millis();
         long expires = now + JdbcIdempotencyStore.positive(ttl, "ttl").toMillis();
-        db.inTransaction("revoking task " + taskId, c -> {
-            if (pg) {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + revocations
-                        + " (task_id, terminate, expires_at) VALUES (?, ?, ?) ON CONFLICT (task_id) DO UPDATE SET"
-                        + " terminate = EXCLUDED.terminate OR (" + revocations + ".terminate AND " + revocations
-                        + ".expires_at > ?), expires_at = EXCLUDED.expires_at")) {
-                    ps.setString(1, taskId);
-                    ps.setBoolean(2, terminate);
-                    ps.setLong(3, expires);
-                    ps.setLong(4, now);
-                    return ps.executeUpdate();
-                }
-            }
-            boolean flag = terminate;
-            try (PreparedStatement ps = c.prepareStatement("SELECT terminate, expires_at FROM " + revocations
-                    + " WHERE task_id = ? FOR UPDATE")) {
-                ps.setString(1, taskId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next() && rs.getLong(2) > now && rs.getBoolean(1)) {
-                        flag = true;
-                    }
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("MERGE INTO " + revocations
-                    + " (task_id, terminate, expires_at) KEY (task_id) VALUES (?, ?, ?)")) {
-                ps.setString(1, taskId);
-                ps.setBoolean(2, flag);
-                ps.setLong(3, expires);
-                return ps.executeUpdate();
-            }
-        });
+        db.inTransaction("revoking task " + taskId,
+                c -> db.dialect.revoke(c, db.sql, taskId, terminate, expires, now));
         sweepNowAndThen();
     }
 
@@ -293,48 +220,16 @@ final class JdbcControlStore implements ControlStore {
      * is at most {@code latest}, sets the time to that plus {@code step}; returns the time before.
      */
     private long advance(Connection c, String rowKey, long earliest, long latest, long step) throws SQLException {
-        String sql = pg
-                ? "UPDATE " + rates + " AS r SET"
-                        + " next_slot = CASE WHEN GREATEST(o.next_slot, ?) <= ? THEN GREATEST(o.next_slot, ?) + ?"
-                        + " ELSE o.next_slot END,"
-                        + " expires_at = CASE WHEN GREATEST(o.next_slot, ?) <= ? THEN (GREATEST(o.next_slot, ?) + ?)"
-                        + " / 1000 + 1 ELSE r.expires_at END"
-                        + " FROM (SELECT next_slot FROM " + rates + " WHERE rate_key = ? FOR UPDATE) AS o"
-                        + " WHERE r.rate_key = ? RETURNING o.next_slot"
-                // H2: the SET expressions see the row as it was, and OLD TABLE returns it so.
-                : "SELECT next_slot FROM OLD TABLE (UPDATE " + rates + " SET"
-                        + " next_slot = CASE WHEN GREATEST(next_slot, ?) <= ? THEN GREATEST(next_slot, ?) + ?"
-                        + " ELSE next_slot END,"
-                        + " expires_at = CASE WHEN GREATEST(next_slot, ?) <= ? THEN (GREATEST(next_slot, ?) + ?)"
-                        + " / 1000 + 1 ELSE expires_at END"
-                        + " WHERE rate_key = ?)";
         while (true) {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                int i = 0;
-                for (int k = 0; k < 2; k++) {
-                    ps.setLong(++i, earliest);
-                    ps.setLong(++i, latest);
-                    ps.setLong(++i, earliest);
-                    ps.setLong(++i, step);
-                }
-                ps.setString(++i, rowKey);
-                if (pg) {
-                    ps.setString(++i, rowKey);
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        return rs.getLong(1);
-                    }
-                }
+            Long before = db.dialect.rateAdvance(c, db.sql, rowKey, earliest, latest, step);
+            if (before != null) {
+                return before;
             }
-            try (PreparedStatement ps = c.prepareStatement(pg
-                    ? "INSERT INTO " + rates + " (rate_key, next_slot, expires_at) VALUES (?, 0, 0)"
-                            + " ON CONFLICT (rate_key) DO NOTHING"
-                    : "INSERT INTO " + rates + " (rate_key, next_slot, expires_at) VALUES (?, 0, 0)")) {
+            try (PreparedStatement ps = c.prepareStatement(db.sql.get("rate_insert"))) {
                 ps.setString(1, rowKey);
                 ps.executeUpdate();
             } catch (SQLException e) {
-                if (!DUPLICATE_KEY.equals(e.getSQLState())) {
+                if (!SqlStates.isDuplicateKey(e)) {
                     throw e;
                 }
             }
@@ -361,9 +256,7 @@ final class JdbcControlStore implements ControlStore {
         long now = clock.millis();
         long until = now + JdbcIdempotencyStore.positive(lease, "lease").toMillis();
         return db.inTransaction("taking a concurrency slot of " + name, c -> {
-            try (PreparedStatement ps = c.prepareStatement(pg
-                    ? "INSERT INTO " + limits + " (name) VALUES (?) ON CONFLICT (name) DO NOTHING"
-                    : "MERGE INTO " + limits + " (name) KEY (name) VALUES (?)")) {
+            try (PreparedStatement ps = c.prepareStatement(db.sql.get("concurrency_limit_insert"))) {
                 ps.setString(1, name);
                 ps.executeUpdate();
             }

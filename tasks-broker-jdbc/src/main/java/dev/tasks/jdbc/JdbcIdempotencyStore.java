@@ -28,9 +28,7 @@ final class JdbcIdempotencyStore implements IdempotencyStore {
         String t = db.names.idempotency;
         table = t;
         takeOver = takeOverSql(0);
-        insert = db.dialect == Dialect.POSTGRESQL
-                ? "INSERT INTO " + t + " (idem_key, owner, done, expires_at) VALUES (?, ?, FALSE, ?) ON CONFLICT DO NOTHING"
-                : "INSERT INTO " + t + " (idem_key, owner, done, expires_at) VALUES (?, ?, FALSE, ?)";
+        insert = db.sql.get("idempotency_insert");
         read = "SELECT done, expires_at FROM " + t + " WHERE idem_key = ?";
         renew = "UPDATE " + t + " SET expires_at = ? WHERE idem_key = ? AND owner = ? AND NOT done";
         complete = "UPDATE " + t + " SET done = TRUE, expires_at = ? WHERE idem_key = ? AND owner = ? AND NOT done";

@@ -31,9 +31,7 @@ final class JdbcLeaderLock implements LeaderLock {
         take = "UPDATE " + t + " SET fencing_token = CASE WHEN owner = ? THEN fencing_token ELSE fencing_token + 1 END, "
                 + "owner = ?, expires_at = ? WHERE name = ? AND (owner = ? OR owner IS NULL OR expires_at < ?)";
         token = "SELECT fencing_token FROM " + t + " WHERE name = ? AND owner = ?";
-        insert = db.dialect == Dialect.POSTGRESQL
-                ? "INSERT INTO " + t + " (name, owner, fencing_token, expires_at) VALUES (?, ?, 1, ?) ON CONFLICT DO NOTHING"
-                : "INSERT INTO " + t + " (name, owner, fencing_token, expires_at) VALUES (?, ?, 1, ?)";
+        insert = db.sql.get("lock_insert");
         renew = "UPDATE " + t + " SET expires_at = ? WHERE name = ? AND owner = ? AND fencing_token = ?";
         release = "UPDATE " + t + " SET owner = NULL, expires_at = 0 WHERE name = ? AND owner = ? AND fencing_token = ?";
     }
@@ -75,25 +73,18 @@ final class JdbcLeaderLock implements LeaderLock {
     }
 
     private boolean tryInsert(Connection c, String name, String owner, long expires) throws SQLException {
-        if (db.dialect == Dialect.H2) {
-            // A failed insert must not end the transaction; H2 keeps it usable after an error.
-            try (PreparedStatement ps = c.prepareStatement(insert)) {
-                ps.setString(1, name);
-                ps.setString(2, owner);
-                ps.setLong(3, expires);
-                return ps.executeUpdate() == 1;
-            } catch (SQLException e) {
-                if (SqlStates.isDuplicateKey(e)) {
-                    return false;
-                }
-                throw e;
-            }
-        }
+        // Where the statement does not skip an existing name itself, the insert fails on the key; the databases
+        // that do so keep the transaction usable after that error.
         try (PreparedStatement ps = c.prepareStatement(insert)) {
             ps.setString(1, name);
             ps.setString(2, owner);
             ps.setLong(3, expires);
             return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            if (SqlStates.isDuplicateKey(e)) {
+                return false;
+            }
+            throw e;
         }
     }
 

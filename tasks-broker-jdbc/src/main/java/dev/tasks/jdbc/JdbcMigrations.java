@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,8 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,9 +51,8 @@ public final class JdbcMigrations {
     public static final int LATEST_VERSION = 3;
 
     private static final Duration LOCK_WAIT = Duration.ofMinutes(5);
-    private static final Duration H2_LOCK_LEASE = Duration.ofMinutes(10);
-    private static final Pattern CONCURRENT_INDEX =
-            Pattern.compile("(?is)^CREATE\\s+INDEX\\s+CONCURRENTLY\\s+IF\\s+NOT\\s+EXISTS\\s+(\\w+)\\s.*");
+    /** How long a lock row (where the dialect locks with one) stays taken by a process that died holding it. */
+    private static final Duration LOCK_LEASE = Duration.ofMinutes(10);
 
     private final DataSource dataSource;
     private final TableNames names;
@@ -132,14 +128,14 @@ public final class JdbcMigrations {
     private Result run(boolean contract) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(true);
-            Dialect dialect = Dialect.of(c);
+            SqlDialect dialect = SqlDialects.of(c);
             String owner = UUID.randomUUID().toString();
             lock(c, dialect, owner);
             try {
-                createVersionTable(c);
+                createVersionTable(c, dialect);
                 int from = readVersion(c);
                 if (from > plan.latest()) {
-                    admitNewer(c, from);
+                    admitNewer(c, dialect, from);
                     return new Result(from, from);
                 }
                 recordCompatibility(c, from);
@@ -150,7 +146,7 @@ public final class JdbcMigrations {
                         break;
                     }
                     if (m.contracting()) {
-                        refuseOlderWorkers(c, m);
+                        refuseOlderWorkers(c, dialect, m);
                     }
                     apply(c, dialect, m);
                     to = v;
@@ -184,7 +180,7 @@ public final class JdbcMigrations {
     /** The schema version installed (0 if none). */
     public int currentVersion() {
         try (Connection c = dataSource.getConnection()) {
-            return installedVersion(c);
+            return installedVersion(c, SqlDialects.of(c));
         } catch (SQLException e) {
             throw new BrokerException("reading the tasks schema version of " + names + " failed: "
                     + e.getMessage(), e);
@@ -199,9 +195,10 @@ public final class JdbcMigrations {
      */
     public void verify() {
         try (Connection c = dataSource.getConnection()) {
-            int v = installedVersion(c);
+            SqlDialect dialect = SqlDialects.of(c);
+            int v = installedVersion(c, dialect);
             if (v > plan.latest()) {
-                admitNewer(c, v);
+                admitNewer(c, dialect, v);
             } else if (v < plan.required()) {
                 throw new ConfigurationException("the tasks schema " + names + " is at version " + v
                         + " but this tasks-broker-jdbc needs version " + plan.required()
@@ -213,16 +210,16 @@ public final class JdbcMigrations {
         }
     }
 
-    private int installedVersion(Connection c) throws SQLException {
-        return tableExists(c, names.prefix + "schema_version") ? readVersion(c) : 0;
+    private int installedVersion(Connection c, SqlDialect dialect) throws SQLException {
+        return dialect.tableExists(c, names, names.prefix + "schema_version") ? readVersion(c) : 0;
     }
 
     /**
      * Accepts a schema newer than this code when its recorded minimum admits this code's version (an
      * expand migration of a newer release); refuses it otherwise.
      */
-    private void admitNewer(Connection c, int version) throws SQLException {
-        Integer compatibleFrom = recordedCompatibleFrom(c, version);
+    private void admitNewer(Connection c, SqlDialect dialect, int version) throws SQLException {
+        Integer compatibleFrom = recordedCompatibleFrom(c, dialect, version);
         if (compatibleFrom == null || compatibleFrom > plan.latest()) {
             throw new ConfigurationException("the tasks schema " + names + " is at version " + version
                     + (compatibleFrom == null ? "" : ", which runs only code of version " + compatibleFrom + " or later,")
@@ -233,8 +230,8 @@ public final class JdbcMigrations {
                 + " later, so this process runs against it", names, version, plan.latest(), compatibleFrom);
     }
 
-    private Integer recordedCompatibleFrom(Connection c, int version) throws SQLException {
-        if (!columnExists(c, names.prefix + "schema_version", "compatible_from")) {
+    private Integer recordedCompatibleFrom(Connection c, SqlDialect dialect, int version) throws SQLException {
+        if (!dialect.columnExists(c, names, names.prefix + "schema_version", "compatible_from")) {
             return null;
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT compatible_from FROM " + names.schemaVersion
@@ -262,8 +259,8 @@ public final class JdbcMigrations {
         }
     }
 
-    private void refuseOlderWorkers(Connection c, Migration m) throws SQLException {
-        if (!tableExists(c, names.prefix + "workers")) {
+    private void refuseOlderWorkers(Connection c, SqlDialect dialect, Migration m) throws SQLException {
+        if (!dialect.tableExists(c, names, names.prefix + "workers")) {
             return;
         }
         List<String> older = new ArrayList<>();
@@ -284,15 +281,13 @@ public final class JdbcMigrations {
         }
     }
 
-    private void apply(Connection c, Dialect dialect, Migration m) throws SQLException {
+    private void apply(Connection c, SqlDialect dialect, Migration m) throws SQLException {
         String script = m.script();
         int version = m.version();
         String sql = load(dialect, script);
         for (String statement : split(sql)) {
             String s = statement.replace("${t}", names.qualifiedPrefix()).replace("${i}", names.prefix);
-            if (dialect == Dialect.POSTGRESQL) {
-                dropInvalidIndex(c, s);
-            }
+            dialect.beforeMigrationStatement(c, names, s);
             try (Statement st = c.createStatement()) {
                 st.execute(s);
             }
@@ -308,38 +303,17 @@ public final class JdbcMigrations {
         log.info("tasks schema {}: applied {}", names, script);
     }
 
-    /** An interrupted concurrent build leaves an invalid index that IF NOT EXISTS would keep: drop it. */
-    private void dropInvalidIndex(Connection c, String statement) throws SQLException {
-        Matcher m = CONCURRENT_INDEX.matcher(statement.trim());
-        if (!m.matches()) {
-            return;
-        }
-        String index = m.group(1).toLowerCase(java.util.Locale.ROOT);
-        boolean invalid;
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid "
-                + "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                + "WHERE c.relname = ? AND n.nspname = COALESCE(?, current_schema()) AND NOT i.indisvalid")) {
-            ps.setString(1, index);
-            ps.setString(2, names.schema == null ? null : names.schema.toLowerCase(java.util.Locale.ROOT));
-            try (ResultSet rs = ps.executeQuery()) {
-                invalid = rs.next();
-            }
-        }
-        if (invalid) {
-            log.warn("tasks schema {}: dropping invalid index {} left by an interrupted build; rebuilding it", names, index);
-            try (Statement st = c.createStatement()) {
-                st.execute("DROP INDEX CONCURRENTLY IF EXISTS "
-                        + (names.schema == null ? "" : names.schema + ".") + index);
-            }
-        }
+    /** Logs that an index left invalid by an interrupted build is dropped to be built again. */
+    static void droppingInvalidIndex(TableNames names, String index) {
+        log.warn("tasks schema {}: dropping invalid index {} left by an interrupted build; rebuilding it", names, index);
     }
 
-    private void createVersionTable(Connection c) throws SQLException {
+    private void createVersionTable(Connection c, SqlDialect dialect) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS " + names.schemaVersion + " (version INTEGER PRIMARY KEY, "
                     + "description VARCHAR(200) NOT NULL, installed_at BIGINT NOT NULL)");
             // The oldest code version each schema version runs; added to tables of releases before it.
-            if (!columnExists(c, names.prefix + "schema_version", "compatible_from")) {
+            if (!dialect.columnExists(c, names, names.prefix + "schema_version", "compatible_from")) {
                 st.execute("ALTER TABLE " + names.schemaVersion + " ADD COLUMN IF NOT EXISTS compatible_from INTEGER");
             }
         }
@@ -353,43 +327,15 @@ public final class JdbcMigrations {
         }
     }
 
-    private boolean tableExists(Connection c, String table) throws SQLException {
-        DatabaseMetaData md = c.getMetaData();
-        try (ResultSet rs = md.getTables(null, metaSchema(c, md), metaName(md, table), null)) {
-            return rs.next();
-        }
-    }
-
-    private boolean columnExists(Connection c, String table, String column) throws SQLException {
-        DatabaseMetaData md = c.getMetaData();
-        try (ResultSet rs = md.getColumns(null, metaSchema(c, md), metaName(md, table), metaName(md, column))) {
-            return rs.next();
-        }
-    }
-
-    private String metaSchema(Connection c, DatabaseMetaData md) throws SQLException {
-        return names.schema == null ? c.getSchema() : metaName(md, names.schema);
-    }
-
-    private static String metaName(DatabaseMetaData md, String name) throws SQLException {
-        return md.storesUpperCaseIdentifiers() ? name.toUpperCase(java.util.Locale.ROOT)
-                : name.toLowerCase(java.util.Locale.ROOT);
-    }
-
     // Locking: polled rather than blocking, so that a waiting process holds no snapshot that a concurrent
     // CREATE INDEX CONCURRENTLY of the lock holder would have to wait for (which would deadlock).
 
-    private void lock(Connection c, Dialect dialect, String owner) throws SQLException {
+    private void lock(Connection c, SqlDialect dialect, String owner) throws SQLException {
         long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
         long pause = 10;
-        if (dialect == Dialect.H2) {
-            bootstrapH2Lock(c);
-        } else if (names.schema != null) {
-            // Needs no lock: CREATE SCHEMA IF NOT EXISTS may still race, hence the retry below.
-            createSchemaQuietly(c);
-        }
+        dialect.prepareMigrationLock(c, names);
         boolean waitingLogged = false;
-        while (!tryLock(c, dialect, owner)) {
+        while (!dialect.tryLockMigrations(c, names, owner, clock.millis(), LOCK_LEASE.toMillis())) {
             if (System.nanoTime() > deadline) {
                 throw new BrokerException("another process has been migrating the tasks schema " + names
                         + " for over " + LOCK_WAIT.toMinutes() + " minutes; not migrating concurrently");
@@ -403,73 +349,11 @@ public final class JdbcMigrations {
         }
     }
 
-    private boolean tryLock(Connection c, Dialect dialect, String owner) throws SQLException {
-        if (dialect == Dialect.POSTGRESQL) {
-            return PgAdvisoryLock.tryLock(c, advisoryKey());
-        }
-        long now = clock.millis();
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + names.schemaLock
-                + " SET owner = ?, locked_until = ? WHERE id = 1 AND (owner IS NULL OR locked_until < ?)")) {
-            ps.setString(1, owner);
-            ps.setLong(2, now + H2_LOCK_LEASE.toMillis());
-            ps.setLong(3, now);
-            return ps.executeUpdate() == 1;
-        }
+    private void unlock(Connection c, SqlDialect dialect, String owner) throws SQLException {
+        dialect.unlockMigrations(c, names, owner);
     }
 
-    private void unlock(Connection c, Dialect dialect, String owner) throws SQLException {
-        if (dialect == Dialect.POSTGRESQL) {
-            PgAdvisoryLock.unlock(c, advisoryKey());
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + names.schemaLock
-                + " SET owner = NULL, locked_until = 0 WHERE id = 1 AND owner = ?")) {
-            ps.setString(1, owner);
-            ps.executeUpdate();
-        }
-    }
-
-    private void bootstrapH2Lock(Connection c) throws SQLException {
-        SQLException last = null;
-        for (int attempt = 0; attempt < 5; attempt++) {
-            try (Statement st = c.createStatement()) {
-                if (names.schema != null) {
-                    st.execute("CREATE SCHEMA IF NOT EXISTS " + names.schema);
-                }
-                st.execute("CREATE TABLE IF NOT EXISTS " + names.schemaLock
-                        + " (id INTEGER PRIMARY KEY, owner VARCHAR(100), locked_until BIGINT NOT NULL)");
-                st.execute("MERGE INTO " + names.schemaLock + " t USING (VALUES 1) s(id) ON t.id = s.id "
-                        + "WHEN NOT MATCHED THEN INSERT (id, owner, locked_until) VALUES (1, NULL, 0)");
-                return;
-            } catch (SQLException e) {
-                // Concurrent DDL or inserts of the same row from another connection: look again.
-                last = e;
-                sleep(20L * (attempt + 1));
-            }
-        }
-        throw last;
-    }
-
-    private void createSchemaQuietly(Connection c) throws SQLException {
-        for (int attempt = 0; ; attempt++) {
-            try (Statement st = c.createStatement()) {
-                st.execute("CREATE SCHEMA IF NOT EXISTS " + names.schema);
-                return;
-            } catch (SQLException e) {
-                if (attempt >= 3) {
-                    throw e;
-                }
-                sleep(20L * (attempt + 1));
-            }
-        }
-    }
-
-    /** One lock per schema and prefix: migrations of other table sets do not wait for these. */
-    private long advisoryKey() {
-        return PgAdvisoryLock.key("tasks_mi", names.qualifiedPrefix());
-    }
-
-    private static void sleep(long millis) {
+    static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
@@ -478,8 +362,8 @@ public final class JdbcMigrations {
         }
     }
 
-    private static String load(Dialect dialect, String script) {
-        String path = "migrations/" + dialect.folder + "/" + script;
+    private static String load(SqlDialect dialect, String script) {
+        String path = "migrations/" + dialect.folder() + "/" + script;
         try (InputStream in = JdbcMigrations.class.getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalStateException("migration script " + path + " is missing from the jar");

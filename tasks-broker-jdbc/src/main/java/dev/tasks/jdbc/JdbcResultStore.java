@@ -35,12 +35,7 @@ final class JdbcResultStore implements ResultStore {
         this.signals = signals;
         this.channel = resultChannel(db.names);
         String t = db.names.results;
-        String cols = "(task_id, task_name, state, result_value, error, updated_at, expires_at)";
-        upsert = db.dialect == Dialect.POSTGRESQL
-                ? "INSERT INTO " + t + " " + cols + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id) DO UPDATE SET "
-                        + "task_name = EXCLUDED.task_name, state = EXCLUDED.state, result_value = EXCLUDED.result_value, "
-                        + "error = EXCLUDED.error, updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at"
-                : "MERGE INTO " + t + " " + cols + " KEY (task_id) VALUES (?, ?, ?, ?, ?, ?, ?)";
+        upsert = db.sql.get("result_upsert");
         select = "SELECT task_id, task_name, state, result_value, error, updated_at FROM " + t
                 + " WHERE task_id = ? AND expires_at >= ?";
     }
@@ -61,12 +56,8 @@ final class JdbcResultStore implements ResultStore {
                 ps.setLong(7, now + ttlMs);
                 ps.executeUpdate();
             }
-            if (db.dialect == Dialect.POSTGRESQL && result.state().isFinal()) {
-                try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
-                    ps.setString(1, channel);
-                    ps.setString(2, result.taskId());
-                    ps.executeQuery().close();
-                }
+            if (result.state().isFinal()) {
+                db.dialect.announceResult(c, db.sql, channel, result.taskId());
             }
             return null;
         });

@@ -26,10 +26,7 @@ final class JdbcStateStore implements StateStore {
         select = "SELECT state_value FROM " + t + " WHERE state_key = ?";
         checkLease = "SELECT 1 FROM " + db.names.locks
                 + " WHERE name = ? AND owner = ? AND fencing_token = ? AND expires_at >= ? FOR UPDATE";
-        upsert = db.dialect == Dialect.POSTGRESQL
-                ? "INSERT INTO " + t + " (state_key, state_value, updated_at) VALUES (?, ?, ?) ON CONFLICT (state_key) "
-                        + "DO UPDATE SET state_value = EXCLUDED.state_value, updated_at = EXCLUDED.updated_at"
-                : "MERGE INTO " + t + " (state_key, state_value, updated_at) KEY (state_key) VALUES (?, ?, ?)";
+        upsert = db.sql.get("state_upsert");
     }
 
     @Override

@@ -33,11 +33,7 @@ final class JdbcWorkerLayouts implements WorkerLayouts {
         this.clock = clock;
         this.current = new Layout(plan.latest(), plan.oldestPeer());
         String t = db.names.table("workers");
-        upsert = db.dialect == Dialect.POSTGRESQL
-                ? "INSERT INTO " + t + " (worker_id, layout, compatible_from, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT"
-                        + " (worker_id) DO UPDATE SET layout = EXCLUDED.layout, compatible_from = EXCLUDED.compatible_from,"
-                        + " expires_at = EXCLUDED.expires_at"
-                : "MERGE INTO " + t + " (worker_id, layout, compatible_from, expires_at) KEY (worker_id) VALUES (?, ?, ?, ?)";
+        upsert = db.sql.get("worker_upsert");
         live = "SELECT worker_id, layout, compatible_from FROM " + t + " WHERE expires_at > ? ORDER BY worker_id";
         purge = "DELETE FROM " + t + " WHERE expires_at <= ?";
         delete = "DELETE FROM " + t + " WHERE worker_id = ?";

@@ -3,7 +3,6 @@ package dev.tasks.jdbc;
 import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.OutboundMessage;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * ({@code tasks-outbox-relay-<n>}): reads a batch in insertion order with its rows locked, publishes it,
  * deletes it, commits. Delivery is at-least-once: if the process dies or the delete fails after the publish,
  * the rows stay and are published again (same task ids). Several relays (in several processes) may run on one
- * outbox; they skip each other's locked rows on PostgreSQL and take turns on H2.
+ * outbox; they skip each other's locked rows on PostgreSQL and MariaDB/MySQL and take turns on H2.
  *
  * <p>Lifecycle: {@link #start()} once; {@link #stop()} (or {@link #close()}) stops the thread after the batch
  * in hand; both are safe to call twice. A failing batch is logged and retried with backoff (up to
@@ -48,9 +47,9 @@ public final class OutboxRelay implements AutoCloseable {
     private final Broker target;
     private final int batchSize;
     private final Duration pollInterval;
-    private final String selectPg;
-    private final String selectH2;
-    private final String delete;
+    /** The dialect of the outbox's database and its statements, found on the first batch. */
+    private volatile SqlDialect dialect;
+    private volatile SqlStatements sql;
     private final Thread thread;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -63,13 +62,6 @@ public final class OutboxRelay implements AutoCloseable {
         this.target = b.target;
         this.batchSize = b.batchSize;
         this.pollInterval = b.pollInterval;
-        TableNames t = outbox.names();
-        String select = "SELECT id, message_id, queue, priority, not_before, payload FROM " + t.outbox
-                + " ORDER BY id LIMIT " + batchSize + " FOR UPDATE";
-        this.selectPg = select + " SKIP LOCKED";
-        // H2 locks every row for FOR UPDATE before LIMIT applies; relays on H2 take turns.
-        this.selectH2 = select;
-        this.delete = "DELETE FROM " + t.outbox + " WHERE id = ANY(?)";
         this.thread = new Thread(this::loop, b.threadName != null ? b.threadName
                 : "tasks-outbox-relay-" + INSTANCES.incrementAndGet());
         this.thread.setDaemon(true);
@@ -143,13 +135,21 @@ public final class OutboxRelay implements AutoCloseable {
             try {
                 List<Long> ids = new ArrayList<>();
                 List<OutboundMessage> messages = new ArrayList<>();
-                String select = Dialect.of(c) == Dialect.POSTGRESQL ? selectPg : selectH2;
-                try (PreparedStatement ps = c.prepareStatement(select); ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        ids.add(rs.getLong(1));
-                        long notBefore = rs.getLong(5);
-                        Instant nb = rs.wasNull() ? null : Instant.ofEpochMilli(notBefore);
-                        messages.add(new OutboundMessage(rs.getString(2), rs.getString(3), rs.getInt(4), nb, rs.getString(6)));
+                if (dialect == null) {
+                    SqlDialect d = SqlDialects.of(c);
+                    sql = SqlStatements.of(d.folder(), outbox.names());
+                    dialect = d;
+                }
+                try (PreparedStatement ps = c.prepareStatement(sql.get("outbox_select"))) {
+                    ps.setInt(1, batchSize);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            ids.add(rs.getLong(1));
+                            long notBefore = rs.getLong(5);
+                            Instant nb = rs.wasNull() ? null : Instant.ofEpochMilli(notBefore);
+                            messages.add(new OutboundMessage(rs.getString(2), rs.getString(3), rs.getInt(4), nb,
+                                    rs.getString(6)));
+                        }
                     }
                 }
                 if (messages.isEmpty()) {
@@ -157,11 +157,7 @@ public final class OutboxRelay implements AutoCloseable {
                     return 0;
                 }
                 target.publish(messages);
-                try (PreparedStatement ps = c.prepareStatement(delete)) {
-                    Array array = c.createArrayOf("BIGINT", ids.toArray());
-                    ps.setArray(1, array);
-                    ps.executeUpdate();
-                }
+                dialect.deleteOutboxRows(c, sql, ids);
                 c.commit();
                 return messages.size();
             } catch (SQLException | RuntimeException e) {

@@ -12,15 +12,6 @@ import java.util.Locale;
 final class Pools {
     static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(10);
 
-    /**
-     * Plans every execution with its parameters instead of reusing a generic plan. A queue table swings
-     * from empty to millions of rows and back faster than statistics follow; a generic plan cached while
-     * it was small (a sequential scan) would then be kept for the big one, and every fetch would read the
-     * whole table. The statements are cheap to plan. PostgreSQL 12 or later has the setting.
-     */
-    static final String PG_CUSTOM_PLANS = "DO $$BEGIN IF current_setting('server_version_num')::int >= 120000 THEN"
-            + " SET plan_cache_mode = force_custom_plan; END IF; END$$";
-
     private Pools() {}
 
     /**
@@ -35,10 +26,7 @@ final class Pools {
         config.setMinimumIdle(Math.min(2, size));
         config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
         String lower = url.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("jdbc:postgresql:")) {
-            config.setConnectionInitSql(PG_CUSTOM_PLANS);
-        }
-        H2Pools.EvictLostConnections h2 = lower.startsWith(Dialect.H2.urlPrefix) ? H2Pools.configure(config, url) : null;
+        java.util.function.Consumer<HikariDataSource> opened = SqlDialects.fromUrl(url).configurePool(config, url);
         if (user != null && !user.isBlank()) {
             config.setUsername(user);
         }
@@ -52,8 +40,8 @@ final class Pools {
         }
         try {
             HikariDataSource pool = new HikariDataSource(config);
-            if (h2 != null) {
-                h2.pool(pool);
+            if (opened != null) {
+                opened.accept(pool);
             }
             return pool;
         } catch (HikariPool.PoolInitializationException e) {

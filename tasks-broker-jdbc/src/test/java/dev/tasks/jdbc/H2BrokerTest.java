@@ -39,7 +39,7 @@ class H2BrokerTest extends JdbcBrokerScenarios {
             batch.add(msg(queue, "m" + i));
         }
         broker.publish(batch);
-        String candidates = new MessageSql(new TableNames(null, TableNames.DEFAULT_PREFIX)).candidatesH2;
+        String candidates = SqlStatements.of("h2", new TableNames(null, TableNames.DEFAULT_PREFIX)).get("candidates");
         try (Connection c = DriverManager.getConnection(url);
                 PreparedStatement ps = c.prepareStatement("EXPLAIN ANALYZE " + candidates)) {
             ps.setString(1, queue);

@@ -453,7 +453,7 @@ abstract class JdbcBrokerScenarios {
 
     @Test
     void purge_deletes_more_rows_than_one_chunk_and_counts_every_one() {
-        int n = MessageSql.PURGE_CHUNK * 2 + 5;
+        int n = SqlStatements.PURGE_CHUNK * 2 + 5;
         for (int from = 0; from < n; from += 1000) {
             List<OutboundMessage> batch = new ArrayList<>();
             for (int i = from; i < Math.min(n, from + 1000); i++) {

@@ -90,9 +90,9 @@ class SchemaCompatTest {
         contracting.verify();
 
         // A live worker of version 3 holds the contraction back.
-        Dialect dialect;
+        SqlDialect dialect;
         try (Connection c = ds.getConnection()) {
-            dialect = Dialect.of(c);
+            dialect = SqlDialects.of(c);
         }
         Database db = new Database(ds, dialect, names, "test");
         JdbcWorkerLayouts layouts = new JdbcWorkerLayouts(db, clock, plan(3));
