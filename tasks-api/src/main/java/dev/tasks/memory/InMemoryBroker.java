@@ -58,6 +58,7 @@ public final class InMemoryBroker implements Broker {
     private static final long MIN_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final Clock clock;
+    private final InMemoryWorkerDirectory workers;
     private final String name;
     private final Runnable onClose;
     private final ReentrantLock lock = new ReentrantLock();
@@ -95,6 +96,7 @@ public final class InMemoryBroker implements Broker {
         this.state = new InMemoryStateStore(leaderLock);
         this.results = new InMemoryResultStore(clock);
         this.control = new InMemoryControlStore(clock);
+        this.workers = new InMemoryWorkerDirectory(clock);
     }
 
     /** A private broker on the UTC system clock. */
@@ -453,6 +455,12 @@ public final class InMemoryBroker implements Broker {
     public dev.tasks.spi.ControlStore control() {
         ensureOpen();
         return control;
+    }
+
+    @Override
+    public java.util.Optional<dev.tasks.spi.WorkerDirectory> workers() {
+        ensureOpen();
+        return java.util.Optional.of(workers);
     }
 
     /**

@@ -121,6 +121,14 @@ public interface Broker extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * The records of the workers that use this broker ({@code tasks workers}), or empty when the broker keeps
+     * none. Default: empty.
+     */
+    default java.util.Optional<WorkerDirectory> workers() {
+        return java.util.Optional.empty();
+    }
+
     /** Releases connections and threads. Safe to call twice. */
     @Override
     void close();

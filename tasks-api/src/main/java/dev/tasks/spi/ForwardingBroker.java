@@ -125,6 +125,11 @@ public abstract class ForwardingBroker implements Broker {
     }
 
     @Override
+    public java.util.Optional<WorkerDirectory> workers() {
+        return delegate.workers();
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

@@ -126,6 +126,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     private final JdbcResultStore results;
     private final JdbcControlStore control;
     private final Optional<dev.tasks.spi.WorkerLayouts> layouts;
+    private final Optional<dev.tasks.spi.WorkerDirectory> workers;
 
     private JdbcBroker(Builder b) {
         this.clock = b.clock;
@@ -175,6 +176,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
             ResultSignals resultSignals = dialect.notifies() && b.listen ? new ResultSignals() : null;
             this.results = new JdbcResultStore(db, clock, resultSignals);
             this.control = new JdbcControlStore(db, clock);
+            this.workers = Optional.of(new JdbcWorkerDirectory(db, clock));
             this.layouts = migrations.plan().latest() >= JdbcWorkerLayouts.SCHEMA_VERSION
                     ? Optional.of(new JdbcWorkerLayouts(db, clock, migrations.plan())) : Optional.empty();
             this.listener = dialect.notifies() && b.listen
@@ -414,6 +416,11 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     @Override
     public Optional<dev.tasks.spi.WorkerLayouts> layouts() {
         return layouts;
+    }
+
+    @Override
+    public Optional<dev.tasks.spi.WorkerDirectory> workers() {
+        return workers;
     }
 
     Housekeeping housekeeping() {

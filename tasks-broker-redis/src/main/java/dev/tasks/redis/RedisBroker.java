@@ -213,6 +213,7 @@ public final class RedisBroker implements Broker {
     private final RedisControlStore control;
     private final QueueOutages outages;
     private final java.util.Optional<dev.tasks.spi.WorkerLayouts> layouts;
+    private final java.util.Optional<dev.tasks.spi.WorkerDirectory> workers;
 
     private RedisBroker(UnifiedJedis jedis, boolean ownsClient, String description, Clock clock, String keyPrefix) {
         this.guard = new ConnectionGuard(jedis, description);
@@ -229,6 +230,7 @@ public final class RedisBroker implements Broker {
         this.control = new RedisControlStore(guard, clock, keyPrefix);
         this.outages = new QueueOutages(description);
         this.layouts = java.util.Optional.of(new RedisWorkerLayouts(guard, clock, keyPrefix));
+        this.workers = java.util.Optional.of(new RedisWorkerDirectory(guard, clock, keyPrefix));
     }
 
     /** A builder; see {@link Builder}. */
@@ -1428,6 +1430,11 @@ public final class RedisBroker implements Broker {
     @Override
     public java.util.Optional<dev.tasks.spi.WorkerLayouts> layouts() {
         return layouts;
+    }
+
+    @Override
+    public java.util.Optional<dev.tasks.spi.WorkerDirectory> workers() {
+        return workers;
     }
 
     /**

@@ -80,6 +80,8 @@ public final class DefaultWorker implements Worker {
     private final String threadPrefix;
     private final Control control;
     private final LayoutGuard layoutGuard;
+    private final Presence presence;
+    private final QueueDepths queueDepths;
 
     private final Object lifecycle = new Object();
     private volatile WorkerState state = WorkerState.NEW;
@@ -122,6 +124,8 @@ public final class DefaultWorker implements Worker {
         this.settler = new Settler(broker);
         this.control = new Control(config, this::cleanup, settler);
         this.layoutGuard = new LayoutGuard(config);
+        this.presence = new Presence(config, active::get);
+        this.queueDepths = new QueueDepths(broker, metrics, config);
         this.acker = new Acker(broker, capacity, threadPrefix + "-acker");
     }
 
@@ -144,7 +148,7 @@ public final class DefaultWorker implements Worker {
                             d.name());
                 }
             }
-            metrics.registerGauges(active::get, stuck::get, config.queues());
+            metrics.registerGauges(active::get, stuck::get);
             if (config.pool() == PoolType.VIRTUAL) {
                 virtualExecutor = VirtualThreads.newExecutor();
             }
@@ -163,8 +167,10 @@ public final class DefaultWorker implements Worker {
             housekeeping.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.NANOSECONDS);
             housekeeping.scheduleWithFixedDelay(control::heartbeat, beat, beat, TimeUnit.NANOSECONDS);
             housekeeping.scheduleWithFixedDelay(layoutGuard::heartbeat, beat, beat, TimeUnit.NANOSECONDS);
+            presence.start();
+            housekeeping.scheduleWithFixedDelay(presence::heartbeat, beat, beat, TimeUnit.NANOSECONDS);
             long statsEvery = config.statsInterval().toNanos();
-            housekeeping.scheduleWithFixedDelay(this::pollStats, 0, statsEvery, TimeUnit.NANOSECONDS);
+            housekeeping.scheduleWithFixedDelay(queueDepths::poll, 0, statsEvery, TimeUnit.NANOSECONDS);
             log.info("worker started: {}", config.describe());
         }
     }
@@ -302,10 +308,12 @@ public final class DefaultWorker implements Worker {
         flushAcks();
         stopHousekeeping();
         layoutGuard.withdraw();
+        presence.withdraw();
         timer.shutdownNow();
         if (virtualExecutor != null) {
             virtualExecutor.shutdown();
         }
+        queueDepths.close();
         metrics.close();
         log.info("worker {} stopped in {} ms: {} prefetched task(s) given back at once, {} running task(s) given back"
                 + " after the grace period{}", config.workerId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
@@ -1184,16 +1192,6 @@ public final class DefaultWorker implements Worker {
                 log.warn("lease heartbeat failed ({}); retrying in {}", t.toString(), next, t);
             } else {
                 log.warn("lease heartbeat failed again ({}); retrying in {}", t.toString(), next);
-            }
-        }
-    }
-
-    private void pollStats() {
-        for (String q : config.queues()) {
-            try {
-                metrics.queueStats(broker.stats(q));
-            } catch (Throwable t) {
-                log.debug("could not read stats of queue {}: {}", q, t.toString());
             }
         }
     }

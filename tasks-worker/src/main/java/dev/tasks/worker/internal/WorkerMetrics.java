@@ -48,6 +48,7 @@ final class WorkerMetrics {
     private final Map<String, TaskMeters> byTask = new ConcurrentHashMap<>();
     private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> depths = new ConcurrentHashMap<>();
+    private final Map<String, List<Meter>> depthGauges = new ConcurrentHashMap<>();
     private final List<Meter> gauges = new ArrayList<>();
 
     WorkerMetrics(MeterRegistry registry) {
@@ -55,21 +56,43 @@ final class WorkerMetrics {
     }
 
     /** Registers the worker-wide gauges; removed again by {@link #close()}. */
-    synchronized void registerGauges(Supplier<Number> inFlight, Supplier<Number> stuck, List<String> queues) {
+    synchronized void registerGauges(Supplier<Number> inFlight, Supplier<Number> stuck) {
         gauges.add(Gauge.builder("tasks.in.flight", inFlight).description("tasks running now").strongReference(true)
                 .register(registry));
         gauges.add(Gauge.builder("tasks.stuck.threads", stuck)
                 .description("threads abandoned past a hard time limit that have not returned")
                 .strongReference(true).register(registry));
-        for (String q : queues) {
-            for (String state : List.of("ready", "delayed", "in_flight", "dead")) {
-                AtomicLong value = new AtomicLong();
-                depths.put(q + "\u0000" + state, value);
-                gauges.add(Gauge.builder("tasks.queue.depth", value, AtomicLong::get).tag("queue", q).tag("state", state)
-                        .description("messages in the queue by state, polled from the broker").strongReference(true)
-                        .register(registry));
-            }
+    }
+
+    /**
+     * Registers the {@code tasks.queue.depth} gauges of {@code queue} (this worker exports its depth now);
+     * does nothing if they are registered.
+     */
+    synchronized void exportDepth(String queue) {
+        if (depthGauges.containsKey(queue)) {
+            return;
         }
+        List<Meter> meters = new ArrayList<>();
+        for (String state : List.of("ready", "delayed", "in_flight", "dead")) {
+            AtomicLong value = depths.computeIfAbsent(queue + "\u0000" + state, k -> new AtomicLong());
+            meters.add(Gauge.builder("tasks.queue.depth", value, AtomicLong::get).tag("queue", queue)
+                    .tag("state", state).description("messages in the queue by state, polled from the broker by one"
+                            + " worker of the queue").strongReference(true).register(registry));
+        }
+        depthGauges.put(queue, meters);
+    }
+
+    /** Removes the depth gauges of {@code queue} (another worker exports them); does nothing if there are none. */
+    synchronized void stopDepth(String queue) {
+        List<Meter> meters = depthGauges.remove(queue);
+        if (meters != null) {
+            meters.forEach(registry::remove);
+        }
+    }
+
+    /** Whether this worker exports the depth of {@code queue} now. */
+    boolean exportsDepth(String queue) {
+        return depthGauges.containsKey(queue);
     }
 
     void queueStats(QueueStats s) {
@@ -102,6 +125,9 @@ final class WorkerMetrics {
             registry.remove(m);
         }
         gauges.clear();
+        for (String q : List.copyOf(depthGauges.keySet())) {
+            stopDepth(q);
+        }
     }
 
     private static Duration ms(long millis) {
