@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GettingStartedAppTest {
     private static final List<String> MODULES = List.of("tasks-api", "tasks-broker-jdbc", "tasks-broker-redis",
-            "tasks-worker", "tasks-beat");
+            "tasks-worker", "tasks-beat", "tasks-cli");
     private static final Pattern TYPE = Pattern.compile("(?m)^public (?:final )?(?:class|interface|record|enum) (\\w+)");
     private static final Pattern PACKAGE = Pattern.compile("(?m)^package ([\\w.]+);");
     private static final Pattern SERVICES = Pattern.compile("src/main/resources/META-INF/services/[\\w.]+");

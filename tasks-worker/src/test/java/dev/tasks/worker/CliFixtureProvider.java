@@ -1,4 +1,4 @@
-package dev.tasks.worker.cli;
+package dev.tasks.worker;
 
 import dev.tasks.Brokers;
 import dev.tasks.Priority;

@@ -2,6 +2,7 @@ package dev.tasks.worker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tasks.worker.CliFixtureProvider;
 import dev.tasks.Brokers;
 import dev.tasks.message.Envelope;
 import dev.tasks.message.EnvelopeCodec;

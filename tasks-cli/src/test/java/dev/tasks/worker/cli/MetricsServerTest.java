@@ -3,6 +3,7 @@ package dev.tasks.worker.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tasks.worker.CliFixtureTasks;
 import dev.tasks.TaskRegistry;
 import dev.tasks.memory.InMemoryBroker;
 import dev.tasks.message.Envelope;
