@@ -28,10 +28,7 @@ final class JdbcWorkerDirectory implements WorkerDirectory {
         this.db = db;
         this.clock = clock;
         String t = db.names.state;
-        upsert = db.dialect == Dialect.POSTGRESQL
-                ? "INSERT INTO " + t + " (state_key, state_value, updated_at) VALUES (?, ?, ?) ON CONFLICT (state_key) "
-                        + "DO UPDATE SET state_value = EXCLUDED.state_value, updated_at = EXCLUDED.updated_at"
-                : "MERGE INTO " + t + " (state_key, state_value, updated_at) KEY (state_key) VALUES (?, ?, ?)";
+        upsert = db.sql.get("state_upsert");
         purge = "DELETE FROM " + t + " WHERE state_key LIKE '" + KEY_PREFIX + "%' AND updated_at < ?";
         delete = "DELETE FROM " + t + " WHERE state_key = ?";
         list = "SELECT state_value FROM " + t + " WHERE state_key LIKE '" + KEY_PREFIX + "%'";
