@@ -1,0 +1,158 @@
+package dev.tasks.dashboard;
+
+import dev.tasks.spi.Broker;
+import dev.tasks.spi.DeadLetter;
+import dev.tasks.spi.QueueStats;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dead letters of a queue: reason, deliveries, attempt, when it died, arguments and headers; filters by
+ * task name and reason; replay of one, the selected or all; purge of all after a confirmation page.
+ */
+final class DeadLetterPage {
+    /** Dead letters read per page view. */
+    static final int DEFAULT_LIMIT = 200;
+
+    private final Broker broker;
+    private final History history;
+    private final Clock clock;
+
+    DeadLetterPage(Broker broker, History history, Clock clock) {
+        this.broker = broker;
+        this.history = history;
+        this.clock = clock;
+    }
+
+    /** The list of queues with dead letters (no queue chosen). */
+    String index(Html.PageContext ctx) {
+        StringBuilder b = new StringBuilder("<h1>Dead letters</h1>");
+        History.Sample s = history.sample();
+        if (s == null) {
+            s = history.latest();
+        }
+        if (s == null) {
+            b.append("<p class=\"banner error\">The broker could not be read: ").append(Html.text(history.lastError()))
+                    .append("</p>");
+            return Html.page(ctx, "Dead letters", "dead", b.toString());
+        }
+        b.append("<table id=\"dead-queues\"><caption>Dead letters per queue as of ").append(Html.clock(s.at()))
+                .append("</caption><thead><tr><th>Queue</th><th class=\"n\">Dead</th></tr></thead><tbody>");
+        for (QueueStats q : s.queues().values()) {
+            b.append("<tr><th scope=\"row\"><a href=\"/dead?queue=").append(Html.param(q.queue())).append("\">")
+                    .append(Html.text(q.queue())).append("</a></th><td class=\"n\">").append(q.dead())
+                    .append("</td></tr>");
+        }
+        b.append("</tbody></table>");
+        return Html.page(ctx, "Dead letters", "dead", b.toString());
+    }
+
+    /** The dead letters of one queue, filtered. */
+    String page(Html.PageContext ctx, String queue, String taskFilter, String reasonFilter, int limit) {
+        Instant at = clock.instant();
+        long dead = broker.stats(queue).dead();
+        List<DeadLetterView> shown = new ArrayList<>();
+        List<DeadLetter> letters = broker.deadLetters(queue, limit);
+        for (DeadLetter d : letters) {
+            DeadLetterView v = DeadLetterView.of(d);
+            if (v.matches(taskFilter, reasonFilter)) {
+                shown.add(v);
+            }
+        }
+        String q = Html.text(queue);
+        StringBuilder b = new StringBuilder(8192);
+        b.append("<h1>Dead letters of <span id=\"queue\">").append(q).append("</span></h1>")
+                .append("<p class=\"asof\"><b id=\"dead-count\">").append(dead).append("</b> dead letter(s) as of ")
+                .append(Html.clock(at)).append("; showing <b id=\"shown-count\">").append(shown.size())
+                .append("</b> of the oldest ").append(letters.size()).append(" read (up to ").append(limit)
+                .append(").</p>");
+        b.append("<form method=\"get\" action=\"/dead\" id=\"filter\" class=\"filter\">")
+                .append("<input type=\"hidden\" name=\"queue\" value=\"").append(q).append("\">")
+                .append("<label>Task name <input name=\"task\" id=\"filter-task\" value=\"")
+                .append(Html.text(taskFilter)).append("\"></label> <label>Reason <input name=\"reason\" id=\"filter-reason\"")
+                .append(" value=\"").append(Html.text(reasonFilter)).append("\"></label> ")
+                .append("<button type=\"submit\" id=\"filter-apply\">Filter</button> <a href=\"/dead?queue=")
+                .append(Html.param(queue)).append("\">Clear</a></form>");
+        boolean write = ctx.writable();
+        if (write) {
+            b.append(Html.form(ctx, "/dead/replay", "replay-form"))
+                    .append("<input type=\"hidden\" name=\"queue\" value=\"").append(q).append("\">")
+                    .append("<p class=\"actions\"><button type=\"submit\" name=\"scope\" value=\"selected\"")
+                    .append(" id=\"replay-selected\">Replay selected</button> <button type=\"submit\" name=\"scope\"")
+                    .append(" value=\"all\" id=\"replay-all\">Replay all ").append(dead).append(" of the queue</button></p>");
+        }
+        b.append("<table id=\"dead-letters\"><thead><tr>");
+        if (write) {
+            b.append("<th><input type=\"checkbox\" id=\"select-all\" title=\"select all shown\"></th>");
+        }
+        b.append("<th>Task</th><th>Reason</th><th class=\"n\">Deliveries</th><th class=\"n\">Attempt</th>")
+                .append("<th>Enqueued</th><th>Dead since</th><th>Arguments and headers</th>")
+                .append(write ? "<th></th>" : "").append("</tr></thead><tbody>");
+        for (DeadLetterView v : shown) {
+            row(b, v, write);
+        }
+        b.append("</tbody></table>");
+        if (shown.isEmpty()) {
+            b.append("<p id=\"none\">No dead letters").append(letters.isEmpty() ? "" : " match the filter").append(".</p>");
+        }
+        if (write) {
+            b.append("</form>").append(Html.form(ctx, "/dead/purge", "purge-form"))
+                    .append("<input type=\"hidden\" name=\"queue\" value=\"").append(q).append("\">")
+                    .append("<p class=\"actions danger\"><button type=\"submit\" id=\"purge-all\">Purge all ")
+                    .append(dead).append(" dead letters of the queue...</button> (asks for confirmation)</p></form>");
+        }
+        return Html.page(ctx, "Dead letters of " + queue, "dead", b.toString());
+    }
+
+    private static void row(StringBuilder b, DeadLetterView v, boolean write) {
+        DeadLetter d = v.letter();
+        String id = Html.text(d.id());
+        b.append("<tr class=\"letter\" data-id=\"").append(id).append("\">");
+        if (write) {
+            b.append("<td><input type=\"checkbox\" name=\"id\" class=\"pick\" value=\"").append(id).append("\"></td>");
+        }
+        b.append("<td><span class=\"task-name\">").append(v.taskName() == null ? "(not an envelope)"
+                : Html.text(v.taskName())).append("</span>");
+        if (d.messageId() != null) {
+            b.append("<br><a class=\"task-id\" href=\"/task?id=").append(Html.param(d.messageId())).append("\">")
+                    .append(Html.text(d.messageId())).append("</a>");
+        }
+        b.append("</td><td class=\"reason\">").append(Html.text(d.reason())).append("</td><td class=\"n\">")
+                .append(d.deliveryCount()).append("</td><td class=\"n\">")
+                .append(v.attempt() < 0 ? "-" : Integer.toString(v.attempt() + 1)).append("</td><td>")
+                .append(v.createdAt() == null ? "-" : Html.text(v.createdAt())).append("</td><td>")
+                .append(Html.time(d.deadAt())).append("</td><td><details><summary>show</summary><pre class=\"args\">")
+                .append(Html.text(v.arguments())).append("</pre>");
+        if (!v.headers().isEmpty()) {
+            b.append("<table class=\"headers\"><tbody>");
+            for (Map.Entry<String, String> h : v.headers().entrySet()) {
+                b.append("<tr><th>").append(Html.text(h.getKey())).append("</th><td")
+                        .append(DeadLetterView.masked(h.getKey()) ? " class=\"masked\"" : "").append('>')
+                        .append(Html.text(h.getValue())).append("</td></tr>");
+            }
+            b.append("</tbody></table>");
+        }
+        b.append("</details></td>");
+        if (write) {
+            b.append("<td><button type=\"submit\" name=\"one\" class=\"replay-one\" value=\"").append(id)
+                    .append("\">Replay</button></td>");
+        }
+        b.append("</tr>");
+    }
+
+    /** The confirmation page of a purge: says how many, and purges only if the count is still that. */
+    String confirmPurge(Html.PageContext ctx, String queue) {
+        long dead = broker.stats(queue).dead();
+        String q = Html.text(queue);
+        String body = "<h1>Purge dead letters</h1><p id=\"confirm-text\">Delete all <b>" + dead
+                + "</b> dead letter(s) of queue <b>" + q + "</b> for good? This cannot be undone.</p>"
+                + Html.form(ctx, "/dead/purge", "confirm-form") + "<input type=\"hidden\" name=\"queue\" value=\""
+                + q + "\"><input type=\"hidden\" name=\"confirm\" value=\"yes\"><p class=\"actions danger\">"
+                + "<button type=\"submit\" id=\"confirm-purge\">Yes, purge " + dead + " dead letter(s)</button> "
+                + "<a href=\"/dead?queue=" + Html.param(queue) + "\" id=\"cancel-purge\">Cancel</a></p></form>";
+        return Html.page(ctx, "Purge dead letters of " + queue, "dead", body);
+    }
+}
