@@ -120,10 +120,12 @@ final class DeadLetterPage {
             b.append("<br><a class=\"task-id\" href=\"/task?id=").append(Html.param(d.messageId())).append("\">")
                     .append(Html.text(d.messageId())).append("</a>");
         }
-        b.append("</td><td class=\"reason\">").append(Html.text(d.reason())).append("</td><td class=\"n\">")
+        b.append("</td><td class=\"reason\">");
+        reason(b, d.reason());
+        b.append("</td><td class=\"n\">")
                 .append(d.deliveryCount()).append("</td><td class=\"n\">")
                 .append(v.attempt() < 0 ? "-" : Integer.toString(v.attempt() + 1)).append("</td><td>")
-                .append(v.createdAt() == null ? "-" : Html.text(v.createdAt())).append("</td><td>")
+                .append(created(v.createdAt())).append("</td><td>")
                 .append(Html.time(d.deadAt())).append("</td><td><details><summary>show</summary><pre class=\"args\">")
                 .append(Html.text(v.arguments())).append("</pre>");
         if (!v.headers().isEmpty()) {
@@ -141,6 +143,29 @@ final class DeadLetterPage {
                     .append("\">Replay</button></td>");
         }
         b.append("</tr>");
+    }
+
+    /** The reason's first line; a stack trace after it ("...; at ...") folded away. */
+    private static void reason(StringBuilder b, String reason) {
+        String r = reason == null ? "" : reason;
+        int trace = r.indexOf("; at ");
+        b.append("<span class=\"reason-line\">").append(Html.text(trace < 0 ? r : r.substring(0, trace)))
+                .append("</span>");
+        if (trace >= 0) {
+            b.append("<details class=\"trace\"><summary>stack trace</summary><pre>")
+                    .append(Html.text(r.substring(trace + 2).replace("; at ", "\nat "))).append("</pre></details>");
+        }
+    }
+
+    private static String created(String raw) {
+        if (raw == null) {
+            return "-";
+        }
+        try {
+            return Html.time(Instant.parse(raw));
+        } catch (java.time.format.DateTimeParseException e) {
+            return Html.text(raw);
+        }
     }
 
     /** The confirmation page of a purge: says how many, and purges only if the count is still that. */

@@ -68,10 +68,12 @@ final class Html {
         return "<time datetime=\"" + s + "\" title=\"" + s + "\">" + CLOCK.format(s) + "Z</time>";
     }
 
-    /** A duration the way an operator reads it: {@code 45s}, {@code 12m 03s}, {@code 3h 05m}, {@code 2d 4h}. */
+    /** A duration the way an operator reads it: {@code 500 ms}, {@code 45s}, {@code 12m 03s}, {@code 3h 05m}, {@code 2d 4h}. */
     static String age(Duration d) {
         long s = Math.max(0, d.getSeconds());
-        if (s < 60) {
+        if (s == 0 && !d.isNegative()) {
+            return d.toMillis() + " ms";
+        } else if (s < 60) {
             return s + "s";
         } else if (s < 3600) {
             return String.format("%dm %02ds", s / 60, s % 60);

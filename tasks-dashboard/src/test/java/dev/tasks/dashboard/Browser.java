@@ -36,6 +36,21 @@ final class Browser implements AutoCloseable {
         this.profile = profile;
     }
 
+    private static Browser shared;
+
+    /**
+     * The browser all test classes of this JVM share (starting Chromium takes seconds on a busy machine);
+     * it quits when the JVM exits. Each test class opens its own dashboard.
+     */
+    static synchronized Browser shared() {
+        if (shared == null) {
+            Browser b = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(b::close, "dashboard-test-browser-quit"));
+            shared = b;
+        }
+        return shared;
+    }
+
     static Browser start() {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
             String what = "the browser tests need " + CHROMIUM + " and " + CHROMEDRIVER
@@ -59,7 +74,9 @@ final class Browser implements AutoCloseable {
                 "--disable-dev-shm-usage", "--window-size=1280,900", "--user-data-dir=" + profile);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER.toString())).usingAnyFreePort().build();
+        long t0 = System.nanoTime();
         ChromeDriver driver = new ChromeDriver(service, options);
+        System.out.printf("chromium started in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
         // a click that submits a form returns before the next page is there: lookups wait for it
         driver.manage().timeouts().implicitlyWait(Duration.ofSeconds(5));
