@@ -52,7 +52,7 @@ final class Router implements HttpHandler {
         this.overview = new OverviewPage(history, refresh);
         this.deadLetters = new DeadLetterPage(broker, history, clock);
         this.tasks = new TaskPage(broker, clock);
-        this.workers = new WorkersPage(broker, clock);
+        this.workers = new WorkersPage(broker, clock, refresh);
     }
 
     @Override
@@ -131,6 +131,7 @@ final class Router implements HttpHandler {
             }
             case "/task" -> send(ex, 200, "text/html", tasks.page(ctx, first(query, "id")));
             case "/workers" -> send(ex, 200, "text/html", workers.page(ctx));
+            case "/live/workers" -> send(ex, 200, "text/html", workers.live());
             case "/static/dashboard.css" -> resource(ex, "dashboard.css", "text/css");
             case "/static/dashboard.js" -> resource(ex, "dashboard.js", "text/javascript");
             default -> send(ex, 404, "text/plain", "no such page: " + path);

@@ -14,8 +14,10 @@ import dev.tasks.spi.Broker;
 import dev.tasks.spi.Delivery;
 import dev.tasks.spi.OutboundMessage;
 import dev.tasks.spi.QueueStats;
+import dev.tasks.spi.WorkerInfo;
 import dev.tasks.worker.Worker;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -39,6 +41,7 @@ abstract class DashboardBrowserTest {
     private final List<Broker> brokers = new ArrayList<>();
     private final DashTasksImpl impl = new DashTasksImpl();
     private final String work = "dw-" + UUID.randomUUID().toString().substring(0, 8);
+    private final String workerId = "dash-worker-" + UUID.randomUUID().toString().substring(0, 8);
     private Broker admin;
     private Tasks tasks;
     private Worker worker;
@@ -62,7 +65,7 @@ abstract class DashboardBrowserTest {
         admin = connect();
         TaskRegistry registry = TaskRegistry.builder().register(DashTasks.class, impl).build();
         tasks = Tasks.builder().broker(connect()).registry(registry).build();
-        worker = Worker.builder().broker(connect()).registry(registry).queues(work).concurrency(2)
+        worker = Worker.builder().broker(connect()).registry(registry).queues(work).concurrency(2).workerId(workerId)
                 .fetchWait(Duration.ofMillis(100)).heartbeatInterval(Duration.ofMillis(300))
                 .shutdownGrace(Duration.ofSeconds(2)).build();
         worker.start();
@@ -279,9 +282,32 @@ abstract class DashboardBrowserTest {
         browser.driver.executeScript(
                 "document.querySelector('#replay-form input[name=csrf]').value = 'forged-' + Date.now()");
         browser.driver.findElement(By.id("replay-all")).click();
-        assertThat(browser.driver.findElement(By.tagName("body")).getText())
-                .startsWith("refused: the form's CSRF token is missing or wrong");
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> // the answer is a new page: wait for it
+                assertThat(browser.driver.findElement(By.tagName("body")).getText())
+                        .startsWith("refused: the form's CSRF token is missing or wrong"));
         assertThat(admin.stats(q).dead()).isEqualTo(1);
         assertThat(admin.stats(q).ready()).isZero();
+    }
+
+    @Test
+    void workers_page_lists_the_running_worker_and_marks_one_that_missed_its_heartbeats_stale() {
+        Instant now = Instant.now();
+        String dead = "dash-dead-" + UUID.randomUUID().toString().substring(0, 8);
+        admin.workers().orElseThrow().record(new WorkerInfo(dead, "gone.example", 4242, List.of("orders"), 4, 1,
+                "0.0.9", now.minusSeconds(600), now.minusSeconds(120), now.minusSeconds(60)));
+        open("/workers");
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
+            WebElement live = browser.driver.findElement(By.cssSelector("tr[data-worker='" + workerId + "']"));
+            assertThat(live.findElement(By.className("queues")).getText()).isEqualTo(work);
+            assertThat(live.findElement(By.className("concurrency")).getText()).isEqualTo("2");
+            assertThat(live.findElement(By.className("status")).getText()).isEqualTo("live");
+            // the list is redrawn every refresh: look the rows up again on each try
+            WebElement stale = browser.driver.findElement(By.cssSelector("tr[data-worker='" + dead + "']"));
+            assertThat(stale.getAttribute("class")).contains("stale");
+            assertThat(stale.findElement(By.className("status")).getText()).isEqualTo("stale");
+            assertThat(stale.getText()).contains("gone.example", "4242", "orders", "0.0.9");
+        });
+        screenshot("dashboard-workers");
+        admin.workers().orElseThrow().remove(dead);
     }
 }

@@ -14,9 +14,9 @@
         .then(function (html) {
           // the server escapes every value in this fragment
           section.innerHTML = html;
-          section.classList.remove('stale');
+          section.classList.remove('refresh-failed');
         })
-        .catch(function () { section.classList.add('stale'); })
+        .catch(function () { section.classList.add('refresh-failed'); })
         .then(function () { setTimeout(tick, interval); });
     }
     setTimeout(tick, interval);
