@@ -143,9 +143,11 @@ final class H2Dialect extends RowwiseDialect {
                 return List.of();
             }
             try (PreparedStatement ps = c.prepareStatement(sql.get("claim"))) {
-                ps.setLong(1, until);
-                ps.setLong(2, token);
-                ps.setArray(3, c.createArrayOf("BIGINT", picked.stream().sorted().toArray()));
+                ps.setLong(1, token);
+                ps.setLong(2, until);
+                ps.setLong(3, token);
+                ps.setArray(4, c.createArrayOf("BIGINT", picked.stream().sorted().toArray()));
+                ps.setLong(5, token);
                 try (ResultSet rs = ps.executeQuery()) {
                     List<ClaimedRow> got = readClaimed(rs);
                     if (!got.isEmpty()) {

@@ -29,7 +29,7 @@ final class JdbcIdempotencyStore implements IdempotencyStore {
         table = t;
         takeOver = takeOverSql(0);
         insert = db.sql.get("idempotency_insert");
-        read = "SELECT done, expires_at FROM " + t + " WHERE idem_key = ?";
+        read = "SELECT done, expires_at, owner FROM " + t + " WHERE idem_key = ?";
         renew = "UPDATE " + t + " SET expires_at = ? WHERE idem_key = ? AND owner = ? AND NOT done";
         complete = "UPDATE " + t + " SET done = TRUE, expires_at = ? WHERE idem_key = ? AND owner = ? AND NOT done";
         release = "DELETE FROM " + t + " WHERE idem_key = ? AND owner = ? AND NOT done";
@@ -88,7 +88,12 @@ final class JdbcIdempotencyStore implements IdempotencyStore {
                     ps.setString(1, key);
                     try (ResultSet rs = ps.executeQuery()) {
                         if (rs.next() && rs.getLong(2) >= now) {
-                            return rs.getBoolean(1) ? Claim.DONE : Claim.IN_PROGRESS;
+                            if (rs.getBoolean(1)) {
+                                return Claim.DONE;
+                            }
+                            // The owner's own running claim: an insert that committed, then was sent again
+                            // by a client that reconnected (H2 over AUTO_SERVER), is still this claim.
+                            return owner.equals(rs.getString(3)) ? Claim.CLAIMED : Claim.IN_PROGRESS;
                         }
                     }
                 }

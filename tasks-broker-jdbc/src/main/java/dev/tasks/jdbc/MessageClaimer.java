@@ -1,5 +1,7 @@
 package dev.tasks.jdbc;
 
+import dev.tasks.BrokerException;
+import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Delivery;
 import dev.tasks.spi.Queues;
 import java.time.Clock;
@@ -12,9 +14,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
 
 /**
  * The fetching side of a {@link JdbcBroker}: claims due rows through the dialect, waits between polls
@@ -22,12 +27,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * deliveries in fetch order. Thread-safe.
  */
 final class MessageClaimer {
+    private static final Logger log = LogSafe.logger(MessageClaimer.class);
+
     private final Database db;
     private final Clock clock;
     private final WakeUps wakeUps;
     private final Duration maxPollInterval;
     private final AtomicBoolean closed;
     private final AtomicInteger rotation = new AtomicInteger();
+    /** Tokens of claims that failed after reaching the server: they may have leased rows nobody holds. */
+    private final Set<Long> inDoubt = ConcurrentHashMap.newKeySet();
     /**
      * How many queues the last claim over several queues took rows from: the next claim takes up to
      * {@code max} divided by that many rows from each queue, not {@code max} from every queue (a fetch of 64
@@ -99,13 +108,54 @@ final class MessageClaimer {
         long token = ThreadLocalRandom.current().nextLong();
         List<String> order = rotate(queues);
         boolean one = queues.size() == 1;
-        List<ClaimedRow> rows = db.dialect.claim(db, "fetching from " + queues, order,
-                perQueueLimit(max, queuesWithRows), max, now, until, token);
+        if (!inDoubt.isEmpty()) {
+            putBackInDoubt(now);
+        }
+        List<ClaimedRow> rows;
+        try {
+            rows = db.dialect.claim(db, "fetching from " + queues, order, perQueueLimit(max, queuesWithRows), max, now,
+                    until, token);
+        } catch (BrokerException e) {
+            inDoubt.add(token);
+            throw e;
+        }
         List<Delivery> got = toDeliveries(rows, token, one ? null : order);
         if (!one && !got.isEmpty()) {
             queuesWithRows = (int) got.stream().map(Delivery::queue).distinct().count();
         }
         return got;
+    }
+
+    /**
+     * Puts back what failed claims may have leased. A claim whose commit reached the server but whose reply
+     * did not (the connection broke, or an embedded H2 host closed the database right after the statement)
+     * leaves rows leased under a token no delivery carries; without this they would wait out the lease.
+     * Tokens are random per claim, so no row a live delivery holds is touched. Kept for the next fetch while
+     * the database is unreachable.
+     */
+    private void putBackInDoubt(long now) {
+        List<Long> tokens = List.copyOf(inDoubt);
+        try {
+            int released = db.run("putting back rows of " + tokens.size() + " failed claim(s)", c -> {
+                int n = 0;
+                try (var ps = c.prepareStatement(db.sql.get("release_in_doubt"))) {
+                    for (long token : tokens) {
+                        ps.setLong(1, now);
+                        ps.setLong(2, token);
+                        n += ps.executeUpdate();
+                    }
+                }
+                return n;
+            });
+            tokens.forEach(inDoubt::remove);
+            if (released > 0) {
+                log.info("put back {} message(s) leased by {} claim(s) that failed after reaching the database",
+                        released, tokens.size());
+                wakeUps.signalAll();
+            }
+        } catch (BrokerException e) {
+            log.debug("rows of failed claims not put back yet: {}", e.getMessage());
+        }
     }
 
     private List<String> rotate(List<String> queues) {

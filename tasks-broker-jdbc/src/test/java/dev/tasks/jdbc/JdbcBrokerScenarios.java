@@ -3,6 +3,7 @@ package dev.tasks.jdbc;
 import dev.tasks.tck.SettableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tasks.BrokerException;
@@ -71,6 +72,23 @@ abstract class JdbcBrokerScenarios {
 
     static List<String> ids(List<Delivery> ds) {
         return ds.stream().map(Delivery::messageId).toList();
+    }
+
+    @Test
+    void a_claim_whose_reply_is_lost_after_it_committed_leaves_nothing_leased() {
+        broker.publish(List.of(msg(queue, "a"), msg(queue, "b"), msg(queue, "c")));
+        LostReplies lost = new LostReplies(url());
+        try (JdbcBroker b = JdbcBroker.builder().dataSource(lost.dataSource()).clock(clock).options(options()).build()) {
+            lost.loseNextClaimReply();
+            assertThatThrownBy(() -> b.fetch(List.of(queue), 10, LEASE, Duration.ZERO)).isInstanceOf(BrokerException.class)
+                    .hasMessageContaining("simulated");
+            assertThat(lost.armed()).isFalse();
+            // The clock stands still: rows leased by the lost claim would stay leased for the whole lease.
+            List<Delivery> got = b.fetch(List.of(queue), 10, LEASE, Duration.ZERO);
+            assertThat(ids(got)).containsExactlyInAnyOrder("a", "b", "c");
+            assertThat(got).allMatch(d -> d.deliveryCount() == 1);
+            b.ack(got);
+        }
     }
 
     @Test

@@ -141,15 +141,21 @@ class H2HostCrashTest {
                 WorkerProcess w1 = first;
                 WorkerProcess w2 = second;
                 long[] resumedAt = {0};
-                await().atMost(lease.dividedBy(2)).pollInterval(Duration.ofMillis(50)).until(() -> {
-                    assertThat(w1.isAlive()).as("first worker runs; log:%n%s", tail(w1)).isTrue();
-                    assertThat(w2.isAlive()).as("second worker runs; log:%n%s", tail(w2)).isTrue();
-                    long ran = runs.distinct();
-                    if (resumedAt[0] == 0 && ran > ranAtExit) {
-                        resumedAt[0] = System.nanoTime();
-                    }
-                    return ran == n;
-                });
+                try {
+                    await().atMost(lease.dividedBy(2)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                        assertThat(w1.isAlive()).as("first worker runs; log:%n%s", tail(w1)).isTrue();
+                        assertThat(w2.isAlive()).as("second worker runs; log:%n%s", tail(w2)).isTrue();
+                        long ran = runs.distinct();
+                        if (resumedAt[0] == 0 && ran > ranAtExit) {
+                            resumedAt[0] = System.nanoTime();
+                        }
+                        return ran == n;
+                    });
+                } catch (ConditionTimeoutException e) {
+                    throw new AssertionError(String.format("%d of %d tasks ran %s after the host exited (%d at the exit);"
+                            + " first worker:%n%s%nsecond worker:%n%s", runs.distinct(), n, lease.dividedBy(2), ranAtExit,
+                            tail(w1), tail(w2)), e);
+                }
                 long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - exitedAt);
                 Map<String, Long> end = runs.runs();
                 log.info("host exited after {} of {} tasks ran; tasks ran again {} ms after the exit, all within {} ms"

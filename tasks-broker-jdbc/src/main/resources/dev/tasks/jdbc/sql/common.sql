@@ -5,6 +5,12 @@
 UPDATE ${t}messages SET payload = ?, ready = ?, run_at = ?, visible_at = ?, lease_token = NULL, deliveries = 0
 WHERE id = ? AND lease_token = ?
 
+-- Rows a claim may have leased though its caller saw it fail (the server committed, then the connection broke
+-- before the reply): back to the queue, their delivery not counted.
+-- name: release_in_doubt
+UPDATE ${t}messages SET ready = TRUE, visible_at = ?, lease_token = NULL,
+deliveries = CASE WHEN deliveries > 0 THEN deliveries - 1 ELSE 0 END WHERE lease_token = ?
+
 -- Queue first: H2 then reads the index in order.
 -- name: dead_letters
 SELECT id, queue, message_id, payload, reason, deliveries, dead_at FROM ${t}dead_letters

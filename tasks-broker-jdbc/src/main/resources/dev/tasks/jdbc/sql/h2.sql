@@ -9,9 +9,13 @@ UPDATE ${t}messages SET ready = TRUE WHERE NOT ready AND visible_at <= ?
 -- name: candidates
 SELECT id FROM ${t}messages WHERE queue = ? AND ready = TRUE ORDER BY queue, ready, priority DESC, run_at, id LIMIT ?
 
+-- Over AUTO_SERVER, H2's client sends an auto-commit statement again after it reconnects to a new host, even
+-- when the old host had committed it before exiting: rows already leased under this claim's own token are
+-- claimed again (and counted once), never left leased with nobody holding them.
 -- name: claim
 SELECT id, queue, message_id, priority, run_at, deliveries, payload FROM FINAL TABLE (UPDATE ${t}messages
-SET ready = FALSE, visible_at = ?, lease_token = ?, deliveries = deliveries + 1 WHERE id = ANY(?) AND ready)
+SET deliveries = CASE WHEN lease_token = ? THEN deliveries ELSE deliveries + 1 END, ready = FALSE,
+visible_at = ?, lease_token = ? WHERE id = ANY(?) AND (ready OR lease_token = ?))
 
 -- name: dead_letter
 INSERT INTO ${t}dead_letters (queue, message_id, priority, payload, reason, deliveries, dead_at)
