@@ -341,4 +341,12 @@ final class ConnectionGuard {
     void topologyChanged(JedisException e) {
         refreshTopology(e);
     }
+
+    /** An error reply to a command (which did not run); on a Cluster in transition, renews the slot map. */
+    JedisDataException refusal(JedisDataException e) {
+        if (isTopologyChange(e)) {
+            topologyChanged(e);
+        }
+        return e;
+    }
 }

@@ -28,6 +28,10 @@ import redis.clients.jedis.StreamEntryID;
  */
 final class QueueKeys {
     static final int LEVELS = 10;
+    /** The consumer group of every stream. */
+    static final String GROUP = "tasks";
+    /** Larger millisecond values lose precision as Redis scores (doubles); far-future times are clamped. */
+    static final long MAX_MILLIS = 1L << 52;
 
     private final String queue;
     private final String tag;
@@ -80,6 +84,11 @@ final class QueueKeys {
 
     String queue() {
         return queue;
+    }
+
+    /** The consumer whose pending entries are leased for this long. */
+    static String consumerFor(java.time.Duration lease) {
+        return "l" + Math.min(lease.toMillis(), MAX_MILLIS);
     }
 
     /** All keys, in the order the queue scripts expect. */
