@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker's side of workflows, revocations, rate limits and concurrency limits, kept apart from the
- * run loop: {@link DefaultWorker} calls it at a few points of a run's life (before admitting it, before
- * acknowledging a success, when a run ends for good, when it is cleaned up, and at every heartbeat).
+ * run loop: the worker's parts call it at a few points of a run's life (the {@link DeliveryExecutor} before
+ * admitting it, the {@link Completer} before acknowledging a success and when a run ends for good,
+ * {@link HeldRuns} when it is cleaned up, and the worker at every heartbeat).
  * Thread-safe.
  */
 final class Control {
