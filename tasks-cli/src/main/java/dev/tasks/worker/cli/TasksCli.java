@@ -18,7 +18,7 @@ import picocli.CommandLine;
 @CommandLine.Command(name = "tasks", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs and inspects tasks of the tasks queue.",
         subcommands = {WorkerCommand.class, InspectCommand.class, DlqCommand.class, PurgeCommand.class, MigrateCommand.class,
-            RevokeCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+            RevokeCommand.class, RunCommand.class, DashboardCommand.class, CommandLine.HelpCommand.class})
 public final class TasksCli implements Runnable {
 
     @CommandLine.Spec

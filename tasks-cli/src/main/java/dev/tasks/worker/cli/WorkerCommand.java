@@ -3,6 +3,8 @@ package dev.tasks.worker.cli;
 import dev.tasks.ConfigurationException;
 import dev.tasks.TaskRegistry;
 import dev.tasks.TasksConfig;
+import dev.tasks.dashboard.Dashboard;
+import dev.tasks.dashboard.DashboardCredentials;
 import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.Queues;
@@ -91,6 +93,15 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Serve Prometheus metrics on http://0.0.0.0:PORT/metrics (0: any free port).")
     Integer metricsPort;
 
+    @CommandLine.Option(names = "--dashboard-port", paramLabel = "PORT",
+            description = "Serve the web dashboard on http://127.0.0.1:PORT/ (0: any free port), with this worker's"
+                    + " processed and failed rates. See tasks dashboard for credentials.")
+    Integer dashboardPort;
+
+    @CommandLine.Option(names = "--dashboard-bind", paramLabel = "ADDRESS",
+            description = "Address the dashboard listens on. Default: 127.0.0.1 (this machine only).")
+    String dashboardBind;
+
     @CommandLine.Option(names = "--app", paramLabel = "CLASS",
             description = "A dev.tasks.spi.TaskProvider class registering the tasks. Default: every provider listed"
                     + " in META-INF/services/dev.tasks.spi.TaskProvider on the class path.")
@@ -128,6 +139,11 @@ final class WorkerCommand implements Callable<Integer> {
         if (port.isPresent() && (port.get() < 0 || port.get() > 65535)) {
             throw new ConfigurationException("--metrics-port must be between 0 and 65535, was " + port.get());
         }
+        Optional<Integer> dashboard = resolve(dashboardPort, config, "worker.dashboardPort", Integer::valueOf);
+        if (dashboard.isPresent() && (dashboard.get() < 0 || dashboard.get() > 65535)) {
+            throw new ConfigurationException("--dashboard-port must be between 0 and 65535, was " + dashboard.get());
+        }
+        Optional<String> dashboardAddress = resolve(dashboardBind, config, "worker.dashboardBind", Function.identity());
         TaskRegistry registry = loadRegistry();
         builder.registry(registry);
 
@@ -137,7 +153,9 @@ final class WorkerCommand implements Callable<Integer> {
         log.info("configuration: {}", config.describe());
         try (Broker broker = brokerOptions.open(config, BrokerWait.resolve(brokerWait, config));
                 MetricsServer server = port.isPresent()
-                        ? MetricsServer.start(port.get(), (PrometheusMeterRegistry) meters) : null) {
+                        ? MetricsServer.start(port.get(), (PrometheusMeterRegistry) meters) : null;
+                Dashboard web = dashboard.isPresent()
+                        ? startDashboard(broker, dashboard.get(), dashboardAddress, meters) : null) {
             Worker worker = builder.broker(broker).build();
             Object startLock = new Object();
             boolean[] stopRequested = {false};
@@ -176,6 +194,14 @@ final class WorkerCommand implements Callable<Integer> {
             }
             return ExitCodes.OK;
         }
+    }
+
+    /** The embedded dashboard over this worker's broker, charting its own processed and failed tasks. */
+    private static Dashboard startDashboard(Broker broker, int port, Optional<String> bind, MeterRegistry meters) {
+        Dashboard.Builder b = Dashboard.builder().broker(broker).port(port).throughput(new MeterThroughput(meters));
+        bind.ifPresent(b::bind);
+        DashboardCredentials.fromEnvironment(System.getenv()).ifPresent(b::credentials);
+        return b.build().start();
     }
 
     private TaskRegistry loadRegistry() {

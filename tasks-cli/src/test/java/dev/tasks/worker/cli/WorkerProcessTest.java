@@ -83,4 +83,24 @@ class WorkerProcessTest {
                 .doesNotContain("Exception");
         assertThat(dir.resolve("slow.finished")).doesNotExist();
     }
+
+    @Test
+    void serves_the_dashboard_with_its_own_rates_when_given_a_dashboard_port() throws Exception {
+        process = startWorker(0, "--dashboard-port", "0");
+        java.util.regex.Pattern url = java.util.regex.Pattern.compile("dashboard on (http://\\S+/)");
+        String[] base = new String[1];
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            java.util.regex.Matcher m = url.matcher(log());
+            return m.find() && (base[0] = m.group(1)) != null;
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("slow.finished")));
+        java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(base[0])).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("cli");
+        process.destroy();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("worker exited; log:%n%s", log()).isTrue();
+        assertThat(process.exitValue()).as(log()).isEqualTo(ExitCodes.OK);
+    }
 }
