@@ -10,7 +10,7 @@ import picocli.CommandLine;
 
 /**
  * The {@code tasks} command: {@code worker}, {@code inspect}, {@code dlq}, {@code purge}, {@code migrate},
- * {@code run} (process profiles, see {@link RunCommand}), and
+ * {@code run} (process profiles, see {@link RunCommand}), {@code workers}, {@code show}, and
  * subcommands other modules add through {@link CommandProvider} (e.g. {@code beat}). Exit codes are
  * in {@link ExitCodes}. Errors print one line on stderr, never a stack trace (run with
  * {@code TASKS_LOG_LEVEL=DEBUG} to log it).
@@ -18,7 +18,8 @@ import picocli.CommandLine;
 @CommandLine.Command(name = "tasks", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs and inspects tasks of the tasks queue.",
         subcommands = {WorkerCommand.class, InspectCommand.class, DlqCommand.class, PurgeCommand.class, MigrateCommand.class,
-            RevokeCommand.class, RunCommand.class, DashboardCommand.class, CommandLine.HelpCommand.class})
+            RevokeCommand.class, RunCommand.class, DashboardCommand.class, WorkersCommand.class, ShowCommand.class,
+            CommandLine.HelpCommand.class})
 public final class TasksCli implements Runnable {
 
     @CommandLine.Spec

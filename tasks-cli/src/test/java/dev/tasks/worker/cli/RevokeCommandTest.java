@@ -7,8 +7,6 @@ import dev.tasks.TaskState;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.ControlStore;
 import dev.tasks.spi.ResultStore;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -19,12 +17,10 @@ class RevokeCommandTest {
     private String err;
 
     private int run(String... args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = TasksCli.run(new PrintWriter(o, true), new PrintWriter(e, true), args);
-        out = o.toString();
-        err = e.toString();
-        return code;
+        CliRun r = CliRun.of(args);
+        out = r.out();
+        err = r.err();
+        return r.code();
     }
 
     @Test

@@ -9,8 +9,6 @@ import dev.tasks.message.EnvelopeCodec;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.Delivery;
 import dev.tasks.spi.OutboundMessage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -22,12 +20,10 @@ class TasksCliTest {
     private String err;
 
     private int run(String... args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = TasksCli.run(new PrintWriter(o, true), new PrintWriter(e, true), args);
-        out = o.toString();
-        err = e.toString();
-        return code;
+        CliRun r = CliRun.of(args);
+        out = r.out();
+        err = r.err();
+        return r.code();
     }
 
     private static String memoryUrl() {
@@ -49,7 +45,8 @@ class TasksCliTest {
         for (String[] args : List.of(new String[] {"--help"}, new String[] {"worker", "--help"},
                 new String[] {"inspect", "--help"}, new String[] {"dlq", "--help"}, new String[] {"dlq", "list", "--help"},
                 new String[] {"dlq", "replay", "--help"}, new String[] {"dlq", "purge", "--help"},
-                new String[] {"purge", "--help"}, new String[] {"migrate", "--help"})) {
+                new String[] {"purge", "--help"}, new String[] {"migrate", "--help"}, new String[] {"workers", "--help"},
+                new String[] {"show", "--help"})) {
             assertThat(run(args)).as(String.join(" ", args)).isZero();
             assertThat(out).contains("Usage:").contains("Exit codes:").contains("3  worker stopped itself");
         }
