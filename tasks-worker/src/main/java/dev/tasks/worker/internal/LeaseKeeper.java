@@ -59,8 +59,9 @@ final class LeaseKeeper {
      * failure: a failed beat is tried again after {@value #FIRST_RETRY_MILLIS} ms, then twice as late each
      * time, while that is sooner than the next regular beat (at a third of the lease, two failed beats in a
      * row would otherwise leave no margin). One beat at a time: a retry that finds a beat running skips.
+     * Called by the scheduler given to {@link #start} (and by tests).
      */
-    private void heartbeat() {
+    void heartbeat() {
         if (!beating.compareAndSet(false, true)) {
             return;
         }
