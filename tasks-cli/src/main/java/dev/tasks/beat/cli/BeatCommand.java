@@ -12,7 +12,11 @@ import dev.tasks.beat.ScheduleConfig;
 import dev.tasks.beat.ScheduleProvider;
 import dev.tasks.beat.internal.Durations;
 import dev.tasks.internal.ServiceFiles;
+import dev.tasks.micrometer.MicrometerPublishMetrics;
 import dev.tasks.worker.cli.BrokerWait;
+import dev.tasks.worker.cli.MetricsServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.tasks.spi.Broker;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationHandler;
@@ -24,6 +28,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -100,6 +105,11 @@ public final class BeatCommand implements Callable<Integer> {
     @Option(names = "--lock-name", paramLabel = "NAME", defaultValue = Beat.DEFAULT_LOCK_NAME,
             description = "Leader lock name (default: ${DEFAULT-VALUE}); beats with the same name share one leader.")
     String lockName;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Serve Prometheus metrics (tasks enqueued) on http://0.0.0.0:PORT/metrics, and health checks"
+                    + " on /health/live and /health/ready (0: any free port; default: off, or tasks.beat.metricsPort).")
+    Integer metricsPort;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -195,20 +205,33 @@ public final class BeatCommand implements Callable<Integer> {
         TasksConfig config = cb.build();
         Routes routes = Routes.parse(config.get(Routes.PROPERTY).orElse(null));
         Duration brokerWaitFor = BrokerWait.resolve(brokerWait, config);
+        Integer port = metricsPort(config);
+        PrometheusMeterRegistry meters = port == null ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Tasks.Builder client = Tasks.builder().routes(routes).clock(clock);
+        if (meters != null) {
+            client.metrics(new MicrometerPublishMetrics(meters));
+        }
         // The wait is measured on the system clock: the command's clock may be a test's, which never moves.
         try (Broker broker = BrokerWait.open(() -> Brokers.open(config.brokerSettings(clock)), brokerWaitFor,
                         Clock.systemUTC());
-                Tasks tasks = Tasks.builder().broker(broker).routes(routes).clock(clock).build()) {
+                Tasks tasks = client.broker(broker).build();
+                BeatHealth health = new BeatHealth(broker);
+                MetricsServer server = port == null ? null : MetricsServer.start(port, meters, health)) {
             List<Schedule> schedules = schedules(tasks);
             Beat beat = Beat.builder().tasks(tasks).broker(broker).schedules(schedules).clock(clock).lockTtl(ttl)
                     .lockName(lockName).build();
-            Runnable restore = onSignals(this::requestStop, this::awaitStopped);
+            Runnable restore = onSignals(() -> {
+                health.stopping();
+                requestStop();
+            }, this::awaitStopped);
             try {
                 beat.start();
+                health.running(beat);
                 out.println("beat: running " + schedules.size() + " schedule(s) on " + broker.describe() + " as "
                         + beat.owner() + "; stop with SIGTERM");
                 out.flush();
                 awaitStop();
+                health.stopping();
             } finally {
                 beat.stop();
                 stopped.countDown();
@@ -218,6 +241,27 @@ public final class BeatCommand implements Callable<Integer> {
             out.flush();
             return CommandLine.ExitCode.OK;
         }
+    }
+
+    /** The metrics port from the flag, else {@code tasks.beat.metricsPort}; null when off. */
+    private Integer metricsPort(TasksConfig config) {
+        Integer port = metricsPort;
+        if (port == null) {
+            Optional<String> raw = config.get("beat.metricsPort");
+            if (raw.isEmpty()) {
+                return null;
+            }
+            try {
+                port = Integer.valueOf(raw.get().strip());
+            } catch (NumberFormatException e) {
+                throw new ConfigurationException("invalid value '" + raw.get() + "' for tasks.beat.metricsPort: not a"
+                        + " port number");
+            }
+        }
+        if (port < 0 || port > 65535) {
+            throw new ConfigurationException("--metrics-port must be between 0 and 65535, was " + port);
+        }
+        return port;
     }
 
     private void awaitStopped() {

@@ -90,7 +90,8 @@ final class WorkerCommand implements Callable<Integer> {
     Integer maxMessageBytes;
 
     @CommandLine.Option(names = "--metrics-port", paramLabel = "PORT",
-            description = "Serve Prometheus metrics on http://0.0.0.0:PORT/metrics (0: any free port).")
+            description = "Serve Prometheus metrics on http://0.0.0.0:PORT/metrics, and health checks on /health/live"
+                    + " and /health/ready (0: any free port).")
     Integer metricsPort;
 
     @CommandLine.Option(names = "--dashboard-port", paramLabel = "PORT",
@@ -152,11 +153,13 @@ final class WorkerCommand implements Callable<Integer> {
         builder.meterRegistry(meters);
         log.info("configuration: {}", config.describe());
         try (Broker broker = brokerOptions.open(config, BrokerWait.resolve(brokerWait, config));
+                WorkerHealth health = new WorkerHealth(broker, qs.get(0));
                 MetricsServer server = port.isPresent()
-                        ? MetricsServer.start(port.get(), (PrometheusMeterRegistry) meters) : null;
+                        ? MetricsServer.start(port.get(), (PrometheusMeterRegistry) meters, health) : null;
                 Dashboard web = dashboard.isPresent()
                         ? startDashboard(broker, dashboard.get(), dashboardAddress, meters) : null) {
             Worker worker = builder.broker(broker).build();
+            health.watch(worker);
             Object startLock = new Object();
             boolean[] stopRequested = {false};
             Signals.install(() -> {

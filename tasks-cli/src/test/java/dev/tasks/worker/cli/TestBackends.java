@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.tasks.TasksConfig;
 import dev.tasks.spi.Broker;
 import dev.tasks.Brokers;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,15 +18,18 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.tasks.tck.TcpProxy;
+import org.h2.tools.Server;
 import redis.clients.jedis.RedisClient;
 
 /**
  * The brokers the operator-command tests run on, each as a {@code tasks.properties} file that the commands read
  * with {@code --config} (as an operator's would) and the test's own broker on the same storage: Redis from
  * {@code TASKS_TEST_REDIS_URL} with a key prefix of its own, PostgreSQL from {@code TASKS_TEST_JDBC_URL} with a
- * fresh schema, and an H2 file in a temporary directory. {@link #reachableThrough(String, int)} points the URL at
- * a proxy's port, for tests that cut the link. An unreachable server skips the test, or fails it under
- * {@code CI=true}. {@link Backend#close()} closes the broker and deletes what the test wrote.
+ * fresh schema, and an H2 file in a temporary directory. {@link #behindProxy(String, Path)} puts a
+ * {@link TcpProxy} between the commands and the server, for tests that cut the link. An unreachable server skips
+ * the test, or fails it under {@code CI=true}. {@link Backend#close()} closes the broker and deletes what the test
+ * wrote.
  */
 final class TestBackends {
     static final String REDIS = "redis";
@@ -38,52 +39,41 @@ final class TestBackends {
 
     private TestBackends() {}
 
-    /** One broker of a test: its properties file, URL and the test's own broker on it. */
-    record Backend(String kind, String url, Path config, Broker broker, List<Runnable> cleanups)
+    /** One broker of a test: its properties file, URL, the test's own broker on it, and the proxy if any. */
+    record Backend(String kind, String url, Path config, Broker broker, TcpProxy proxy, List<AutoCloseable> cleanups)
             implements AutoCloseable {
         @Override
-        public void close() {
+        public void close() throws Exception {
             broker.close();
-            for (Runnable r : cleanups) {
-                r.run();
+            for (AutoCloseable c : cleanups) {
+                c.close();
             }
         }
     }
 
-    /** The host and port the URL of {@code kind} connects to (Redis and PostgreSQL). */
-    static String[] hostPort(String kind) {
-        Matcher m = HOST_PORT.matcher(kind.equals(REDIS) ? redisUrl() : postgresUrl());
-        if (!m.find()) {
-            throw new IllegalStateException("no host:port in the test URL of " + kind);
-        }
-        return new String[] {m.group(1), m.group(2)};
-    }
-
-    /** A backend of {@code kind} in {@code dir}. */
-    static Backend open(String kind, Path dir) {
-        return open(kind, dir, -1);
+    /** A backend of {@code kind} in {@code dir}, connected to directly. */
+    static Backend open(String kind, Path dir) throws Exception {
+        return open(kind, dir, false);
     }
 
     /**
-     * A backend of {@code kind} whose properties file connects through 127.0.0.1:{@code proxyPort} (Redis and
-     * PostgreSQL: to the test server; H2: to an H2 TCP server the caller runs on the proxy's target, serving
-     * {@code dir}); the test's own broker connects directly.
+     * A backend of {@code kind} in {@code dir} whose properties file connects through a {@link TcpProxy} that the
+     * test cuts and restores: to the Redis or PostgreSQL test server, or to an H2 TCP server (serving a database
+     * file in {@code dir}) that this starts. The test's own broker connects directly.
      */
-    static Backend reachableThrough(String kind, Path dir, int proxyPort) {
-        return open(kind, dir, proxyPort);
+    static Backend behindProxy(String kind, Path dir) throws Exception {
+        return open(kind, dir, true);
     }
 
-    private static Backend open(String kind, Path dir, int proxyPort) {
+    private static Backend open(String kind, Path dir, boolean proxied) throws Exception {
         String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 10).toLowerCase(Locale.ROOT);
-        List<Runnable> cleanups = new ArrayList<>();
+        List<AutoCloseable> cleanups = new ArrayList<>();
         String direct;
-        String url;
         StringBuilder props = new StringBuilder();
         TasksConfig.Builder own = TasksConfig.builder().environment(java.util.Map.of());
         switch (kind) {
             case REDIS -> {
                 direct = redisUrl();
-                url = proxyPort < 0 ? direct : HOST_PORT.matcher(direct).replaceFirst("//127.0.0.1:" + proxyPort);
                 String prefix = "cli-" + suffix;
                 props.append("tasks.redis.keyPrefix=").append(prefix).append('\n');
                 own.set("redis.keyPrefix", prefix);
@@ -91,7 +81,6 @@ final class TestBackends {
             }
             case POSTGRES -> {
                 direct = postgresUrl();
-                url = proxyPort < 0 ? direct : HOST_PORT.matcher(direct).replaceFirst("//127.0.0.1:" + proxyPort);
                 String schema = "cli_" + suffix;
                 sql(direct, "CREATE SCHEMA " + schema);
                 props.append("tasks.jdbc.schema=").append(schema).append('\n');
@@ -99,22 +88,33 @@ final class TestBackends {
                 cleanups.add(() -> sql(direct, "DROP SCHEMA IF EXISTS " + schema + " CASCADE"));
             }
             case H2 -> {
-                String file = dir.resolve("tasks").toAbsolutePath().toString();
-                direct = proxyPort < 0 ? "jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE"
-                        : "jdbc:h2:tcp://127.0.0.1:" + proxyPort + "/tasks";
-                url = direct;
+                if (proxied) {
+                    Server h2 = Server.createTcpServer("-tcpPort", "0", "-ifNotExists", "-baseDir",
+                            dir.toAbsolutePath().toString()).start();
+                    cleanups.add(h2::stop);
+                    direct = "jdbc:h2:tcp://127.0.0.1:" + h2.getPort() + "/tasks";
+                } else {
+                    direct = "jdbc:h2:file:" + dir.resolve("tasks").toAbsolutePath() + ";AUTO_SERVER=TRUE";
+                }
             }
             default -> throw new IllegalArgumentException(kind);
         }
+        TcpProxy proxy = null;
+        String url = direct;
+        if (proxied) {
+            Matcher m = HOST_PORT.matcher(direct);
+            if (!m.find()) {
+                throw new IllegalStateException("no host:port in the test URL " + direct);
+            }
+            proxy = new TcpProxy(m.group(1), Integer.parseInt(m.group(2)));
+            cleanups.add(0, proxy);
+            url = direct.substring(0, m.start()) + "//127.0.0.1:" + proxy.port() + direct.substring(m.end());
+        }
         props.insert(0, "tasks.broker.url=" + url + "\n");
         Path config = dir.resolve("tasks-" + kind + ".properties");
-        try {
-            Files.writeString(config, props.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Files.writeString(config, props.toString());
         Broker broker = Brokers.open(own.set(TasksConfig.BROKER_URL, direct).build().brokerSettings(Clock.systemUTC()));
-        return new Backend(kind, url, config, broker, cleanups);
+        return new Backend(kind, url, config, broker, proxy, cleanups);
     }
 
     private static String env(String name, String fallback) {
