@@ -27,7 +27,7 @@ import redis.clients.jedis.resps.StreamEntry;
  * is explained in {@link MessageClaimer}. Used by one thread, once.
  */
 final class FetchPass {
-    private static final LuaScript FETCH = LuaScript.load("fetch", "queue");
+    static final LuaScript FETCH = LuaScript.load("fetch", "queue");
 
     /**
      * What a pass took. {@code wake} holds, for each queue that had nothing, what the fetch script said
