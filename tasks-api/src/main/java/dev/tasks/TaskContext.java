@@ -1,6 +1,6 @@
 package dev.tasks;
 
-import dev.tasks.internal.TaskContextHolder;
+import dev.tasks.spi.runtime.TaskContextHolder;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;

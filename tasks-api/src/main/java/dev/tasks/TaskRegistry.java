@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.deser.AbstractDeserializer;
 import com.fasterxml.jackson.databind.deser.BeanDeserializerBase;
 import com.fasterxml.jackson.databind.deser.DefaultDeserializationContext;
-import dev.tasks.internal.ServiceFiles;
 import dev.tasks.message.ClassNameTypingCheck;
 import dev.tasks.message.EnvelopeCodec;
 import dev.tasks.spi.Queues;
 import dev.tasks.spi.TaskProvider;
+import dev.tasks.spi.support.ServiceFiles;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Type;
@@ -245,7 +245,7 @@ public final class TaskRegistry {
             }
             Duration expires = duration(m, "expires", t.expires(), false);
             Duration retention = duration(m, "idempotencyRetention", t.idempotencyRetention(), true);
-            dev.tasks.internal.TaskControls.parse(m, t);
+            dev.tasks.spi.runtime.TaskControls.parse(m, t);
             List<JavaType> types = new ArrayList<>();
             Type[] generic = m.getGenericParameterTypes();
             for (int i = 0; i < generic.length; i++) {

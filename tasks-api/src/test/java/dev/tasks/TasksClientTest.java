@@ -245,11 +245,11 @@ class TasksClientTest {
 
     @Test
     void tasks_enqueued_from_a_running_task_record_their_parent() {
-        dev.tasks.internal.TaskContextHolder.set(new FixedContext("parent-1"));
+        dev.tasks.spi.runtime.TaskContextHolder.set(new FixedContext("parent-1"));
         try {
             tasks.delay(AnalyticsTasks.class, t -> t.track("child"));
         } finally {
-            dev.tasks.internal.TaskContextHolder.clear();
+            dev.tasks.spi.runtime.TaskContextHolder.clear();
         }
         assertThat(drain("default").get(0).parentId()).isEqualTo("parent-1");
     }

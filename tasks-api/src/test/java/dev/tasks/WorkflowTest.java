@@ -3,8 +3,8 @@ package dev.tasks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tasks.internal.TaskControls;
 import dev.tasks.memory.InMemoryBroker;
+import dev.tasks.spi.runtime.TaskControls;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,9 @@
 package dev.tasks.benchmarks;
 
-import dev.tasks.redis.RedisBroker;
+import dev.tasks.Brokers;
 import dev.tasks.spi.Broker;
+import dev.tasks.spi.BrokerSettings;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +33,7 @@ final class RedisTarget implements Target {
 
     @Override
     public Broker open() {
-        return RedisBroker.builder().url(url).keyPrefix(prefix).build();
+        return Brokers.open(new BrokerSettings(url, Clock.systemUTC(), Map.of("redis.keyPrefix", prefix)));
     }
 
     @Override

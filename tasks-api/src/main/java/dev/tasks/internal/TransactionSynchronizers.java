@@ -2,6 +2,7 @@ package dev.tasks.internal;
 
 import dev.tasks.spi.TransactionContext;
 import dev.tasks.spi.TransactionSynchronizer;
+import dev.tasks.spi.support.LogSafe;
 import dev.tasks.tx.TransactionalDataSource;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;

@@ -2,7 +2,7 @@ package dev.tasks.message;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tasks.Priority;
-import dev.tasks.internal.LogSafe;
+import dev.tasks.spi.support.LogSafe;
 
 /**
  * The rules of {@code docs/wire-format.md} that a decoded {@link Envelope} must meet beyond its JSON types

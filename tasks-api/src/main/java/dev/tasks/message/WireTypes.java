@@ -63,7 +63,7 @@ final class WireTypes {
             c = c.getParent(); // the value's own context has no name yet
         }
         String name = c == null ? null : c.getCurrentName();
-        return name == null ? "a field" : "'" + dev.tasks.internal.LogSafe.escape(name, 100) + "'";
+        return name == null ? "a field" : "'" + dev.tasks.spi.support.LogSafe.escape(name, 100) + "'";
     }
 
     private static String describe(JsonParser p) throws IOException {

@@ -1,8 +1,8 @@
 package dev.tasks.tx;
 
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.TransactionContext;
 import dev.tasks.spi.TransactionSynchronizer;
+import dev.tasks.spi.support.LogSafe;
 import java.io.PrintWriter;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasks.MessageDecodeException;
-import dev.tasks.internal.LogSafe;
+import dev.tasks.spi.support.LogSafe;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** Every constraint of docs/wire-format.md is checked when a message is read, naming the field and the rule. */
 class WireFormatOnReadTest {

@@ -1,7 +1,7 @@
 package dev.tasks.jdbc;
 
 import dev.tasks.BrokerException;
-import dev.tasks.internal.LogSafe;
+import dev.tasks.spi.support.LogSafe;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicBoolean;

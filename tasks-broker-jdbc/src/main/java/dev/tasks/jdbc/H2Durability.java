@@ -1,6 +1,6 @@
 package dev.tasks.jdbc;
 
-import dev.tasks.internal.LogSafe;
+import dev.tasks.spi.support.LogSafe;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

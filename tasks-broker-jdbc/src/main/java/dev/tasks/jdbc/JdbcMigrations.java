@@ -2,7 +2,7 @@ package dev.tasks.jdbc;
 
 import dev.tasks.BrokerException;
 import dev.tasks.ConfigurationException;
-import dev.tasks.internal.LogSafe;
+import dev.tasks.spi.support.LogSafe;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

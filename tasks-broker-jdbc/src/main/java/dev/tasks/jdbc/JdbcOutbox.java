@@ -1,11 +1,11 @@
 package dev.tasks.jdbc;
 
 import dev.tasks.BrokerException;
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.OutboundMessage;
 import dev.tasks.spi.TransactionContext;
 import dev.tasks.spi.TransactionalPublisher;
+import dev.tasks.spi.support.LogSafe;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,9 +1,9 @@
 package dev.tasks.jdbc;
 
 import dev.tasks.BrokerException;
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Delivery;
 import dev.tasks.spi.Queues;
+import dev.tasks.spi.support.LogSafe;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,11 +1,11 @@
 package dev.tasks.jdbc;
 
 import dev.tasks.BrokerException;
-import dev.tasks.internal.GroupCommit;
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.BrokerSettings;
 import dev.tasks.spi.OutboundMessage;
 import dev.tasks.spi.TransactionContext;
+import dev.tasks.spi.support.GroupCommit;
+import dev.tasks.spi.support.LogSafe;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;

@@ -1,8 +1,8 @@
 package dev.tasks.jdbc;
 
-import dev.tasks.internal.GroupCommit;
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Delivery;
+import dev.tasks.spi.support.GroupCommit;
+import dev.tasks.spi.support.LogSafe;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

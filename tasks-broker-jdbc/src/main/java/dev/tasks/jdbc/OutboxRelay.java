@@ -1,8 +1,8 @@
 package dev.tasks.jdbc;
 
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.OutboundMessage;
+import dev.tasks.spi.support.LogSafe;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,8 +1,8 @@
 package dev.tasks.redis;
 
 import dev.tasks.BrokerException;
-import dev.tasks.internal.GroupCommit;
 import dev.tasks.spi.OutboundMessage;
+import dev.tasks.spi.support.GroupCommit;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;

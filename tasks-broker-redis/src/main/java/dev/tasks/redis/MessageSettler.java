@@ -3,10 +3,10 @@ package dev.tasks.redis;
 import static dev.tasks.redis.QueueKeys.GROUP;
 
 import dev.tasks.BrokerException;
-import dev.tasks.internal.GroupCommit;
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Delivery;
 import dev.tasks.spi.Queues;
+import dev.tasks.spi.support.GroupCommit;
+import dev.tasks.spi.support.LogSafe;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

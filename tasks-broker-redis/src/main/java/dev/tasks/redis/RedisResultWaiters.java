@@ -1,6 +1,6 @@
 package dev.tasks.redis;
 
-import dev.tasks.internal.LogSafe;
+import dev.tasks.spi.support.LogSafe;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

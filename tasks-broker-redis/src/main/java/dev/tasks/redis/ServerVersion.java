@@ -1,7 +1,7 @@
 package dev.tasks.redis;
 
 import dev.tasks.ConfigurationException;
-import dev.tasks.internal.LogSafe;
+import dev.tasks.spi.support.LogSafe;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

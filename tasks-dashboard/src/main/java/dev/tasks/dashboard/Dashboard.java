@@ -2,8 +2,8 @@ package dev.tasks.dashboard;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.tasks.ConfigurationException;
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
+import dev.tasks.spi.support.LogSafe;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,8 +1,8 @@
 package dev.tasks.dashboard;
 
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.QueueStats;
+import dev.tasks.spi.support.LogSafe;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;

@@ -2,7 +2,7 @@ package dev.tasks.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tasks.internal.LogSafe;
+import dev.tasks.spi.support.LogSafe;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 

@@ -2,9 +2,9 @@ package dev.tasks.worker.cli;
 
 import dev.tasks.Brokers;
 import dev.tasks.TasksConfig;
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.BrokerSettings;
+import dev.tasks.spi.support.LogSafe;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

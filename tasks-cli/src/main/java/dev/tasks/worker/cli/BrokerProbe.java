@@ -1,6 +1,6 @@
 package dev.tasks.worker.cli;
 
-import dev.tasks.internal.LogSafe;
+import dev.tasks.spi.support.LogSafe;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;

@@ -3,7 +3,7 @@ package dev.tasks.worker.cli;
 import dev.tasks.BrokerException;
 import dev.tasks.ConfigurationException;
 import dev.tasks.TasksConfig;
-import dev.tasks.internal.LogSafe;
+import dev.tasks.spi.support.LogSafe;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

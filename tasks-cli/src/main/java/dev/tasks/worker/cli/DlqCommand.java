@@ -1,8 +1,8 @@
 package dev.tasks.worker.cli;
 
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.DeadLetter;
+import dev.tasks.spi.support.LogSafe;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;

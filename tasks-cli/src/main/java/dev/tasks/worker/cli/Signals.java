@@ -1,6 +1,6 @@
 package dev.tasks.worker.cli;
 
-import dev.tasks.internal.LogSafe;
+import dev.tasks.spi.support.LogSafe;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 

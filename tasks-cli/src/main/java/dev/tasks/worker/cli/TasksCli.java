@@ -2,7 +2,7 @@ package dev.tasks.worker.cli;
 
 import dev.tasks.ConfigurationException;
 import dev.tasks.TaskDefinitionException;
-import dev.tasks.internal.LogSafe;
+import dev.tasks.spi.support.LogSafe;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.LoggerFactory;

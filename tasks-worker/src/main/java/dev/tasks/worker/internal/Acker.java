@@ -1,9 +1,9 @@
 package dev.tasks.worker.internal;
 
 import dev.tasks.BrokerException;
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.Delivery;
+import dev.tasks.spi.support.LogSafe;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,10 +1,10 @@
 package dev.tasks.worker.internal;
 
 import dev.tasks.ConfigurationException;
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.WorkerLayouts;
 import dev.tasks.spi.WorkerLayouts.Announcement;
 import dev.tasks.spi.WorkerLayouts.Layout;
+import dev.tasks.spi.support.LogSafe;
 import dev.tasks.worker.WorkerConfig;
 import java.time.Duration;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.tasks.worker.internal;
 
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.Delivery;
+import dev.tasks.spi.support.LogSafe;
 import dev.tasks.worker.Worker;
 import dev.tasks.worker.WorkerConfig;
 import java.time.Clock;

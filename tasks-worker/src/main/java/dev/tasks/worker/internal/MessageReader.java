@@ -1,9 +1,9 @@
 package dev.tasks.worker.internal;
 
 import dev.tasks.MessageDecodeException;
-import dev.tasks.internal.LogSafe;
 import dev.tasks.message.Envelope;
 import dev.tasks.message.EnvelopeCodec;
+import dev.tasks.spi.support.LogSafe;
 
 /**
  * Reads a delivered payload into an {@link Envelope}, enforcing {@code docs/wire-format.md} on read: the

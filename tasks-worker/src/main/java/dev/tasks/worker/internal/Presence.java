@@ -1,8 +1,8 @@
 package dev.tasks.worker.internal;
 
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.WorkerDirectory;
 import dev.tasks.spi.WorkerInfo;
+import dev.tasks.spi.support.LogSafe;
 import dev.tasks.worker.WorkerConfig;
 import java.io.IOException;
 import java.io.InputStream;

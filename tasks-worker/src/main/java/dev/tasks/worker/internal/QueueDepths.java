@@ -1,8 +1,8 @@
 package dev.tasks.worker.internal;
 
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.LeaderLock.LockLease;
+import dev.tasks.spi.support.LogSafe;
 import dev.tasks.worker.WorkerConfig;
 import java.time.Duration;
 import java.util.Map;

@@ -1,11 +1,11 @@
 package dev.tasks.worker.internal;
 
 import dev.tasks.TaskDefinition;
-import dev.tasks.internal.LogSafe;
-import dev.tasks.internal.TaskControls;
 import dev.tasks.message.Envelope;
 import dev.tasks.spi.ControlStore;
 import dev.tasks.spi.RateReservation;
+import dev.tasks.spi.runtime.TaskControls;
+import dev.tasks.spi.support.LogSafe;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,10 +1,10 @@
 package dev.tasks.worker.internal;
 
 import dev.tasks.BrokerException;
-import dev.tasks.internal.LogSafe;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.Delivery;
 import dev.tasks.spi.ResultStore.StoredResult;
+import dev.tasks.spi.support.LogSafe;
 import java.sql.SQLDataException;
 import java.sql.SQLException;
 import java.sql.SQLIntegrityConstraintViolationException;

@@ -1,7 +1,8 @@
 package dev.tasks.worker.internal;
 
-import dev.tasks.internal.LogSafe;
-import dev.tasks.internal.TaskContextHolder;
+import dev.tasks.spi.runtime.TaskContextHolder;
+import dev.tasks.spi.support.LogSafe;
+import dev.tasks.spi.support.VirtualThreads;
 import dev.tasks.worker.PoolType;
 import dev.tasks.worker.Worker;
 import dev.tasks.worker.WorkerConfig;

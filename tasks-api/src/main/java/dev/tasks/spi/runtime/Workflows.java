@@ -1,4 +1,4 @@
-package dev.tasks.internal;
+package dev.tasks.spi.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;

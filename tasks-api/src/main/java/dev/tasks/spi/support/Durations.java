@@ -1,4 +1,4 @@
-package dev.tasks.beat.internal;
+package dev.tasks.spi.support;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -6,7 +6,11 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses durations written as ISO-8601 ({@code PT5M}) or shorthand ({@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}). */
+/**
+ * Parses durations written as ISO-8601 ({@code PT5M}) or shorthand ({@code 500ms}, {@code 30s}, {@code 5m},
+ * {@code 2h}, {@code 1d}): the one reading of a duration for every command-line flag, properties key and
+ * schedule. Thread-safe.
+ */
 public final class Durations {
     private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 

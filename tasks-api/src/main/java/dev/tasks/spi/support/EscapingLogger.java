@@ -1,4 +1,4 @@
-package dev.tasks.internal;
+package dev.tasks.spi.support;
 
 import org.slf4j.Logger;
 import org.slf4j.Marker;

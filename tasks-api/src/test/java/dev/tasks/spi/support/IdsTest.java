@@ -1,4 +1,4 @@
-package dev.tasks.internal;
+package dev.tasks.spi.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.tasks.internal;
+package dev.tasks.spi.runtime;
 
 import dev.tasks.TaskContext;
 

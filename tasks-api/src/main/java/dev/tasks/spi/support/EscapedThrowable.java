@@ -1,4 +1,4 @@
-package dev.tasks.internal;
+package dev.tasks.spi.support;
 
 import java.util.IdentityHashMap;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.tasks.worker.internal;
+package dev.tasks.spi.support;
 
 import dev.tasks.ConfigurationException;
 import java.lang.invoke.MethodHandle;
