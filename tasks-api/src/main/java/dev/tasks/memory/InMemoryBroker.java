@@ -10,6 +10,7 @@ import dev.tasks.spi.QueueStats;
 import dev.tasks.spi.Queues;
 import dev.tasks.spi.ResultStore;
 import dev.tasks.spi.StateStore;
+import dev.tasks.spi.support.BrokerArguments;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -88,7 +89,7 @@ public final class InMemoryBroker implements Broker {
     }
 
     InMemoryBroker(Clock clock, String name, Runnable onClose) {
-        this.clock = Checks.notNull(clock, "clock");
+        this.clock = BrokerArguments.notNull(clock, "clock");
         this.name = name;
         this.onClose = onClose;
         this.idempotency = new InMemoryIdempotencyStore(clock);
@@ -116,7 +117,7 @@ public final class InMemoryBroker implements Broker {
 
     @Override
     public void publish(List<OutboundMessage> messages) {
-        Checks.noNulls(messages, "messages");
+        BrokerArguments.messages(messages);
         if (messages.isEmpty()) {
             return;
         }
@@ -132,19 +133,11 @@ public final class InMemoryBroker implements Broker {
 
     @Override
     public List<Delivery> fetch(List<String> queueNames, int max, Duration lease, Duration wait) {
-        Checks.noNulls(queueNames, "queues");
-        if (queueNames.isEmpty()) {
-            throw new IllegalArgumentException("queues must not be empty");
-        }
-        queueNames.forEach(Queues::check);
-        Checks.atLeastOne(max, "max");
-        Checks.positive(lease, "lease");
-        Checks.notNegative(wait, "wait");
-        List<String> names = List.copyOf(new LinkedHashSet<>(queueNames));
+        List<String> names = BrokerArguments.fetch(queueNames, max, lease, wait);
         if (Thread.currentThread().isInterrupted()) {
             return List.of();
         }
-        long waitNanos = Checks.toNanosSaturated(wait);
+        long waitNanos = Saturating.toNanosSaturated(wait);
         long start = System.nanoTime();
         return locked(() -> {
             while (true) {
@@ -185,7 +178,7 @@ public final class InMemoryBroker implements Broker {
             return List.of();
         }
         int first = Math.floorMod(fairnessCursor++, candidates.size());
-        Instant leaseUntil = Checks.plus(now, lease);
+        Instant leaseUntil = Saturating.plus(now, lease);
         List<Delivery> out = new ArrayList<>(Math.min(max, 64));
         boolean progress = true;
         while (progress && out.size() < max) {
@@ -222,12 +215,12 @@ public final class InMemoryBroker implements Broker {
                 next = e;
             }
         }
-        return next == null ? Long.MAX_VALUE : Checks.toNanosSaturated(Duration.between(now, next));
+        return next == null ? Long.MAX_VALUE : Saturating.toNanosSaturated(Duration.between(now, next));
     }
 
     @Override
     public void ack(Collection<Delivery> deliveries) {
-        Checks.noNulls(deliveries, "deliveries");
+        BrokerArguments.deliveries(deliveries);
         lockedRun(() -> {
             for (Delivery d : deliveries) {
                 StoredMessage m = byReceipt.remove(d.receipt());
@@ -240,9 +233,7 @@ public final class InMemoryBroker implements Broker {
 
     @Override
     public void retry(Delivery delivery, String newPayload, Duration delay) {
-        Checks.notNull(delivery, "delivery");
-        Checks.notNull(newPayload, "newPayload");
-        Checks.notNegative(delay, "delay");
+        BrokerArguments.retry(delivery, newPayload, delay);
         lockedRun(() -> {
             StoredMessage m = byReceipt.remove(delivery.receipt());
             if (m == null) {
@@ -254,7 +245,7 @@ public final class InMemoryBroker implements Broker {
             m.receipt = null;
             m.payload = newPayload;
             m.deliveryCount = 0;
-            m.dueAt = Checks.plus(now, delay);
+            m.dueAt = Saturating.plus(now, delay);
             m.sequence = ++sequence;
             q.addPending(m);
             changed.signalAll();
@@ -263,7 +254,7 @@ public final class InMemoryBroker implements Broker {
 
     @Override
     public void release(Collection<Delivery> deliveries) {
-        Checks.noNulls(deliveries, "deliveries");
+        BrokerArguments.deliveries(deliveries);
         lockedRun(() -> {
             boolean any = false;
             for (Delivery d : deliveries) {
@@ -284,10 +275,10 @@ public final class InMemoryBroker implements Broker {
 
     @Override
     public Set<String> extendLeases(Collection<Delivery> deliveries, Duration lease) {
-        Checks.noNulls(deliveries, "deliveries");
-        Checks.positive(lease, "lease");
+        BrokerArguments.deliveries(deliveries);
+        BrokerArguments.lease(lease);
         return locked(() -> {
-            Instant leaseUntil = Checks.plus(clock.instant(), lease);
+            Instant leaseUntil = Saturating.plus(clock.instant(), lease);
             Set<String> lost = new LinkedHashSet<>();
             for (Delivery d : deliveries) {
                 StoredMessage m = byReceipt.get(d.receipt());
@@ -305,8 +296,7 @@ public final class InMemoryBroker implements Broker {
 
     @Override
     public void deadLetter(Delivery delivery, String reason) {
-        Checks.notNull(delivery, "delivery");
-        Checks.notNull(reason, "reason");
+        BrokerArguments.deadLetter(delivery, reason);
         lockedRun(() -> {
             StoredMessage m = byReceipt.remove(delivery.receipt());
             if (m == null) {
@@ -323,8 +313,7 @@ public final class InMemoryBroker implements Broker {
 
     @Override
     public List<DeadLetter> deadLetters(String queue, int limit) {
-        Queues.check(queue);
-        Checks.atLeastOne(limit, "limit");
+        BrokerArguments.listing(queue, limit);
         return locked(() -> {
             MemoryQueue q = queues.get(queue);
             if (q == null) {
@@ -344,7 +333,7 @@ public final class InMemoryBroker implements Broker {
     @Override
     public int replayDeadLetters(String queue, Collection<String> ids) {
         Queues.check(queue);
-        Checks.noNulls(ids, "ids");
+        BrokerArguments.noNulls(ids, "ids");
         return locked(() -> {
             MemoryQueue q = queues.get(queue);
             if (q == null) {

@@ -2,6 +2,7 @@ package dev.tasks.memory;
 
 import dev.tasks.spi.ControlStore;
 import dev.tasks.spi.RateReservation;
+import dev.tasks.spi.support.BrokerArguments;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,8 +39,8 @@ final class InMemoryControlStore implements ControlStore {
 
     @Override
     public synchronized int chordAdd(String chordId, int index, String resultJson, Duration ttl) {
-        Checks.notBlank(chordId, "chordId");
-        Checks.positive(ttl, "ttl");
+        BrokerArguments.notBlank(chordId, "chordId");
+        BrokerArguments.positive(ttl, "ttl");
         if (index < 0) {
             throw new IllegalArgumentException("index must be >= 0, was " + index);
         }
@@ -47,14 +48,14 @@ final class InMemoryControlStore implements ControlStore {
         Chord c = chords.get(chordId);
         Map<Integer, String> results = c == null || !c.expiresAt.isAfter(now) ? new HashMap<>() : c.results;
         results.putIfAbsent(index, resultJson == null ? "null" : resultJson);
-        chords.put(chordId, new Chord(results, Checks.plus(now, ttl)));
+        chords.put(chordId, new Chord(results, Saturating.plus(now, ttl)));
         sweep(now);
         return results.size();
     }
 
     @Override
     public synchronized List<String> chordResults(String chordId, int size) {
-        Checks.notBlank(chordId, "chordId");
+        BrokerArguments.notBlank(chordId, "chordId");
         Chord c = chords.get(chordId);
         boolean live = c != null && c.expiresAt.isAfter(clock.instant());
         List<String> out = new ArrayList<>(size);
@@ -66,18 +67,18 @@ final class InMemoryControlStore implements ControlStore {
 
     @Override
     public synchronized void revoke(String taskId, boolean terminate, Duration ttl) {
-        Checks.notBlank(taskId, "taskId");
-        Checks.positive(ttl, "ttl");
+        BrokerArguments.notBlank(taskId, "taskId");
+        BrokerArguments.positive(ttl, "ttl");
         Instant now = clock.instant();
         Revocation old = revocations.get(taskId);
         boolean t = terminate || (old != null && old.expiresAt.isAfter(now) && old.terminate);
-        revocations.put(taskId, new Revocation(t, Checks.plus(now, ttl)));
+        revocations.put(taskId, new Revocation(t, Saturating.plus(now, ttl)));
         sweep(now);
     }
 
     @Override
     public synchronized Map<String, Boolean> revoked(Collection<String> taskIds) {
-        Checks.noNulls(taskIds, "taskIds");
+        BrokerArguments.noNulls(taskIds, "taskIds");
         Instant now = clock.instant();
         Map<String, Boolean> out = new HashMap<>();
         for (String id : taskIds) {
@@ -92,10 +93,10 @@ final class InMemoryControlStore implements ControlStore {
     @Override
     public synchronized RateReservation reserveRate(String key, Duration interval, Duration notBefore,
             Duration horizon) {
-        Checks.notBlank(key, "key");
-        Checks.positive(interval, "interval");
-        Checks.notNegative(notBefore, "notBefore");
-        Checks.notNegative(horizon, "horizon");
+        BrokerArguments.notBlank(key, "key");
+        BrokerArguments.positive(interval, "interval");
+        BrokerArguments.notNegative(notBefore, "notBefore");
+        BrokerArguments.notNegative(horizon, "horizon");
         Instant now = clock.instant();
         Instant next = rates.get(key);
         Instant earliest = now.plus(notBefore);
@@ -122,25 +123,25 @@ final class InMemoryControlStore implements ControlStore {
 
     @Override
     public synchronized boolean acquireSlot(String name, int limit, String holder, Duration lease) {
-        Checks.notBlank(name, "name");
-        Checks.notBlank(holder, "holder");
-        Checks.atLeastOne(limit, "limit");
-        Checks.positive(lease, "lease");
+        BrokerArguments.notBlank(name, "name");
+        BrokerArguments.notBlank(holder, "holder");
+        BrokerArguments.atLeastOne(limit, "limit");
+        BrokerArguments.positive(lease, "lease");
         Instant now = clock.instant();
         Map<String, Instant> held = slots.computeIfAbsent(name, n -> new HashMap<>());
         held.values().removeIf(until -> !until.isAfter(now));
         if (!held.containsKey(holder) && held.size() >= limit) {
             return false;
         }
-        held.put(holder, Checks.plus(now, lease));
+        held.put(holder, Saturating.plus(now, lease));
         return true;
     }
 
     @Override
     public synchronized Set<String> renewSlots(String name, Collection<String> holders, Duration lease) {
-        Checks.notBlank(name, "name");
-        Checks.noNulls(holders, "holders");
-        Checks.positive(lease, "lease");
+        BrokerArguments.notBlank(name, "name");
+        BrokerArguments.noNulls(holders, "holders");
+        BrokerArguments.positive(lease, "lease");
         Instant now = clock.instant();
         Map<String, Instant> held = slots.getOrDefault(name, Map.of());
         Set<String> lost = new HashSet<>();
@@ -152,7 +153,7 @@ final class InMemoryControlStore implements ControlStore {
                     held.remove(h);
                 }
             } else {
-                held.put(h, Checks.plus(now, lease));
+                held.put(h, Saturating.plus(now, lease));
             }
         }
         return lost;
@@ -160,8 +161,8 @@ final class InMemoryControlStore implements ControlStore {
 
     @Override
     public synchronized void releaseSlot(String name, String holder) {
-        Checks.notBlank(name, "name");
-        Checks.notBlank(holder, "holder");
+        BrokerArguments.notBlank(name, "name");
+        BrokerArguments.notBlank(holder, "holder");
         Map<String, Instant> held = slots.get(name);
         if (held != null) {
             held.remove(holder);

@@ -1,6 +1,7 @@
 package dev.tasks.memory;
 
 import dev.tasks.spi.IdempotencyStore;
+import dev.tasks.spi.support.BrokerArguments;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,12 +45,12 @@ final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     @Override
     public Claim claim(String key, String owner, Duration ttl, List<String> takeOver) {
-        Checks.notNull(key, "key");
-        Checks.notNull(takeOver, "takeOver");
-        Checks.notNull(owner, "owner");
-        Checks.positive(ttl, "ttl");
+        BrokerArguments.notNull(key, "key");
+        BrokerArguments.notNull(takeOver, "takeOver");
+        BrokerArguments.notNull(owner, "owner");
+        BrokerArguments.positive(ttl, "ttl");
         Instant now = clock.instant();
-        Instant until = Checks.plus(now, ttl);
+        Instant until = Saturating.plus(now, ttl);
         Claim[] outcome = new Claim[1];
         entries.compute(key, (k, e) -> {
             if (e != null && e.liveAt(now)) {
@@ -71,15 +72,15 @@ final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     @Override
     public boolean renew(String key, String owner, Duration ttl) {
-        Checks.notNull(key, "key");
-        Checks.notNull(owner, "owner");
-        Checks.positive(ttl, "ttl");
+        BrokerArguments.notNull(key, "key");
+        BrokerArguments.notNull(owner, "owner");
+        BrokerArguments.positive(ttl, "ttl");
         Instant now = clock.instant();
         boolean[] renewed = new boolean[1];
         entries.computeIfPresent(key, (k, e) -> {
             if (e.claimedBy(owner, now)) {
                 renewed[0] = true;
-                return new Entry(owner, false, Checks.plus(now, ttl));
+                return new Entry(owner, false, Saturating.plus(now, ttl));
             }
             return e;
         });
@@ -88,19 +89,19 @@ final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     @Override
     public void complete(String key, String owner, Duration retention) {
-        Checks.notNull(key, "key");
-        Checks.notNull(owner, "owner");
-        Checks.positive(retention, "retention");
+        BrokerArguments.notNull(key, "key");
+        BrokerArguments.notNull(owner, "owner");
+        BrokerArguments.positive(retention, "retention");
         Instant now = clock.instant();
         entries.computeIfPresent(
-                key, (k, e) -> e.claimedBy(owner, now) ? new Entry(owner, true, Checks.plus(now, retention)) : e);
+                key, (k, e) -> e.claimedBy(owner, now) ? new Entry(owner, true, Saturating.plus(now, retention)) : e);
         wrote(now);
     }
 
     @Override
     public void release(String key, String owner) {
-        Checks.notNull(key, "key");
-        Checks.notNull(owner, "owner");
+        BrokerArguments.notNull(key, "key");
+        BrokerArguments.notNull(owner, "owner");
         Instant now = clock.instant();
         entries.computeIfPresent(key, (k, e) -> !e.done() && e.owner().equals(owner) ? null : e);
         wrote(now);

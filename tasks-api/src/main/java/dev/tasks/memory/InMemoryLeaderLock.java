@@ -1,6 +1,7 @@
 package dev.tasks.memory;
 
 import dev.tasks.spi.LeaderLock;
+import dev.tasks.spi.support.BrokerArguments;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,38 +29,38 @@ final class InMemoryLeaderLock implements LeaderLock {
 
     @Override
     public synchronized Optional<LockLease> tryAcquire(String name, String owner, Duration ttl) {
-        Checks.notNull(name, "name");
-        Checks.notNull(owner, "owner");
-        Checks.positive(ttl, "ttl");
+        BrokerArguments.notNull(name, "name");
+        BrokerArguments.notNull(owner, "owner");
+        BrokerArguments.positive(ttl, "ttl");
         Instant now = clock.instant();
         Holder h = holders.get(name);
         if (h != null && h.expiresAt().isAfter(now)) {
             if (!h.owner().equals(owner)) {
                 return Optional.empty();
             }
-            holders.put(name, new Holder(owner, h.token(), Checks.plus(now, ttl)));
+            holders.put(name, new Holder(owner, h.token(), Saturating.plus(now, ttl)));
             return Optional.of(new LockLease(name, owner, h.token()));
         }
         long token = lastTokens.merge(name, 1L, Long::sum);
-        holders.put(name, new Holder(owner, token, Checks.plus(now, ttl)));
+        holders.put(name, new Holder(owner, token, Saturating.plus(now, ttl)));
         return Optional.of(new LockLease(name, owner, token));
     }
 
     @Override
     public synchronized boolean renew(LockLease lease, Duration ttl) {
-        Checks.notNull(lease, "lease");
-        Checks.positive(ttl, "ttl");
+        BrokerArguments.notNull(lease, "lease");
+        BrokerArguments.positive(ttl, "ttl");
         Instant now = clock.instant();
         if (!isCurrent(lease, now)) {
             return false;
         }
-        holders.put(lease.name(), new Holder(lease.owner(), lease.fencingToken(), Checks.plus(now, ttl)));
+        holders.put(lease.name(), new Holder(lease.owner(), lease.fencingToken(), Saturating.plus(now, ttl)));
         return true;
     }
 
     @Override
     public synchronized void release(LockLease lease) {
-        Checks.notNull(lease, "lease");
+        BrokerArguments.notNull(lease, "lease");
         Holder h = holders.get(lease.name());
         if (h != null && h.token() == lease.fencingToken() && h.owner().equals(lease.owner())) {
             holders.remove(lease.name());

@@ -1,6 +1,7 @@
 package dev.tasks.memory;
 
 import dev.tasks.spi.ResultStore;
+import dev.tasks.spi.support.BrokerArguments;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,11 +30,11 @@ final class InMemoryResultStore implements ResultStore {
 
     @Override
     public void put(StoredResult result, Duration ttl) {
-        Checks.notNull(result, "result");
-        Checks.notNull(result.taskId(), "result.taskId");
-        Checks.positive(ttl, "ttl");
+        BrokerArguments.notNull(result, "result");
+        BrokerArguments.notNull(result.taskId(), "result.taskId");
+        BrokerArguments.positive(ttl, "ttl");
         Instant now = clock.instant();
-        entries.put(result.taskId(), new Entry(result, Checks.plus(now, ttl)));
+        entries.put(result.taskId(), new Entry(result, Saturating.plus(now, ttl)));
         synchronized (written) {
             written.notifyAll();
         }
@@ -44,7 +45,7 @@ final class InMemoryResultStore implements ResultStore {
 
     @Override
     public Optional<StoredResult> get(String taskId) {
-        Checks.notNull(taskId, "taskId");
+        BrokerArguments.notNull(taskId, "taskId");
         Entry e = entries.get(taskId);
         if (e == null) {
             return Optional.empty();
@@ -58,8 +59,8 @@ final class InMemoryResultStore implements ResultStore {
 
     @Override
     public Optional<StoredResult> await(String taskId, Duration timeout) {
-        Checks.notNull(taskId, "taskId");
-        long deadline = System.nanoTime() + Checks.toNanosSaturated(Checks.notNegative(timeout, "timeout"));
+        BrokerArguments.notNull(taskId, "taskId");
+        long deadline = System.nanoTime() + Saturating.toNanosSaturated(BrokerArguments.notNegative(timeout, "timeout"));
         synchronized (written) {
             while (true) {
                 Optional<StoredResult> r = get(taskId);

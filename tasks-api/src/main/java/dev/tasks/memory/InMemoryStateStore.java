@@ -2,6 +2,7 @@ package dev.tasks.memory;
 
 import dev.tasks.spi.LeaderLock;
 import dev.tasks.spi.StateStore;
+import dev.tasks.spi.support.BrokerArguments;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -18,15 +19,15 @@ final class InMemoryStateStore implements StateStore {
 
     @Override
     public Optional<String> get(String key) {
-        Checks.notNull(key, "key");
+        BrokerArguments.notNull(key, "key");
         return Optional.ofNullable(values.get(key));
     }
 
     @Override
     public boolean putFenced(String key, String value, LeaderLock.LockLease lease) {
-        Checks.notNull(key, "key");
-        Checks.notNull(value, "value");
-        Checks.notNull(lease, "lease");
+        BrokerArguments.notNull(key, "key");
+        BrokerArguments.notNull(value, "value");
+        BrokerArguments.notNull(lease, "lease");
         synchronized (locks) {
             if (!locks.isCurrent(lease, locks.clock().instant())) {
                 return false;

@@ -16,6 +16,9 @@ import java.util.Set;
  *   <li>A leased message is never delivered to two consumers at the same time while the lease holds.</li>
  *   <li>Due messages come out by priority (higher first), then in due order.</li>
  *   <li>Every operation that takes a collection works in as few round trips as the backend allows.</li>
+ *   <li>Misuse (a null, empty or out-of-range argument, an invalid queue name) is refused with an
+ *       {@link IllegalArgumentException} naming the argument, before anything changes: implementations
+ *       check with {@link dev.tasks.spi.support.BrokerArguments}.</li>
  * </ul>
  * Implementations are thread-safe. Failures of the backend surface as {@link dev.tasks.BrokerException}
  * with the driver's exception as cause; an operation that threw may or may not have taken effect.
@@ -30,7 +33,7 @@ public interface Broker extends AutoCloseable {
 
     /** Publishes one message. */
     default void publish(OutboundMessage message) {
-        publish(List.of(message));
+        publish(List.of(dev.tasks.spi.support.BrokerArguments.notNull(message, "message")));
     }
 
     /**

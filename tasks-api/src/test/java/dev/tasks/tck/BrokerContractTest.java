@@ -972,6 +972,58 @@ public abstract class BrokerContractTest {
         }
     }
 
+    // ---------------------------------------------------------------------------------------- misuse
+
+    /**
+     * Every broker refuses the same misuse the same way (see {@code BrokerArguments}): an
+     * IllegalArgumentException naming the argument, before anything changes.
+     */
+    @Test
+    void refuses_misuse_naming_the_argument_and_changes_nothing() {
+        String q = queue("misuse");
+        broker.publish(List.of(message(q, "m1", "p1")));
+        Delivery d = fetch(q, 1, LONG_LEASE).get(0);
+        Duration w = Duration.ZERO;
+
+        rejected(() -> broker.fetch(null, 1, LONG_LEASE, w), "queues must not be null");
+        rejected(() -> broker.fetch(List.of(), 1, LONG_LEASE, w), "queues must not be empty");
+        rejected(() -> broker.fetch(java.util.Arrays.asList(q, null), 1, LONG_LEASE, w), "queues must not contain null");
+        rejected(() -> broker.fetch(List.of("bad name"), 1, LONG_LEASE, w), "invalid queue name");
+        rejected(() -> broker.fetch(List.of(q), 0, LONG_LEASE, w), "max must be >= 1, was 0");
+        rejected(() -> broker.fetch(List.of(q), 1, null, w), "lease must not be null");
+        rejected(() -> broker.fetch(List.of(q), 1, Duration.ZERO, w), "lease must be positive");
+        rejected(() -> broker.fetch(List.of(q), 1, Duration.ofNanos(10), w), "lease must be at least 1 ms");
+        rejected(() -> broker.fetch(List.of(q), 1, LONG_LEASE, null), "wait must not be null");
+        rejected(() -> broker.fetch(List.of(q), 1, LONG_LEASE, Duration.ofMillis(-1)), "wait must not be negative");
+        rejected(() -> broker.publish((List<OutboundMessage>) null), "messages must not be null");
+        rejected(() -> broker.publish((OutboundMessage) null), "message must not be null");
+        rejected(() -> broker.publish(java.util.Arrays.asList(message(q, "m2", "p2"), null)),
+                "messages must not contain null");
+        rejected(() -> broker.ack(null), "deliveries must not be null");
+        rejected(() -> broker.release(null), "deliveries must not be null");
+        rejected(() -> broker.extendLeases(null, LONG_LEASE), "deliveries must not be null");
+        rejected(() -> broker.extendLeases(List.of(d), Duration.ZERO), "lease must be positive");
+        rejected(() -> broker.retry(null, "p", w), "delivery must not be null");
+        rejected(() -> broker.retry(d, null, w), "newPayload must not be null");
+        rejected(() -> broker.retry(d, "p", null), "delay must not be null");
+        rejected(() -> broker.retry(d, "p", Duration.ofSeconds(-1)), "delay must not be negative");
+        rejected(() -> broker.deadLetter(null, "r"), "delivery must not be null");
+        rejected(() -> broker.deadLetter(d, null), "reason must not be null");
+        rejected(() -> broker.deadLetters(q, 0), "limit must be >= 1, was 0");
+        rejected(() -> broker.deadLetters("bad name", 1), "invalid queue name");
+        rejected(() -> broker.replayDeadLetters(q, null), "ids must not be null");
+
+        QueueStats stats = broker.stats(q);
+        assertThat(stats.inFlight()).as("the delivery is still leased").isEqualTo(1);
+        assertThat(stats.ready() + stats.delayed() + stats.dead()).as("nothing else is in the queue").isZero();
+        broker.ack(List.of(d));
+    }
+
+    private static void rejected(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String message) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(call).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(message);
+    }
+
     // --------------------------------------------------------------------------------------- helpers
 
     /** A queue name unique to this test: {@code tck-<base>-<random>}. */

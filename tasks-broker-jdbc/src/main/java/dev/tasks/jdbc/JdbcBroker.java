@@ -16,36 +16,25 @@ import dev.tasks.spi.ResultStore;
 import dev.tasks.spi.StateStore;
 import dev.tasks.spi.TransactionContext;
 import dev.tasks.spi.TransactionalPublisher;
-import dev.tasks.spi.support.GroupCommit;
+import dev.tasks.spi.support.BrokerArguments;
 import dev.tasks.spi.support.LogSafe;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Broker} on SQL tables: PostgreSQL for production, H2 as the embedded default.
@@ -257,6 +246,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
      */
     @Override
     public void publish(List<OutboundMessage> messages) {
+        BrokerArguments.messages(messages);
         if (messages.isEmpty()) {
             return;
         }
@@ -266,13 +256,15 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
 
     @Override
     public boolean publishInTransaction(TransactionContext transaction, List<OutboundMessage> messages) {
+        BrokerArguments.notNull(transaction, "transaction");
+        BrokerArguments.messages(messages);
         checkOpen();
         return publisher.publishInTransaction(transaction, messages);
     }
 
     @Override
     public List<Delivery> fetch(List<String> queues, int max, Duration lease, Duration wait) {
-        List<String> distinct = MessageClaimer.checkFetch(queues, max, lease, wait);
+        List<String> distinct = BrokerArguments.fetch(queues, max, lease, wait);
         checkOpen();
         return claimer.fetch(distinct, max, lease, wait);
     }
@@ -288,6 +280,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
      */
     @Override
     public void ack(Collection<Delivery> deliveries) {
+        BrokerArguments.deliveries(deliveries);
         List<Receipt> receipts = MessageSettler.receipts(deliveries);
         if (receipts.isEmpty()) {
             return;
@@ -298,10 +291,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
 
     @Override
     public void retry(Delivery delivery, String newPayload, Duration delay) {
-        Objects.requireNonNull(newPayload, "newPayload");
-        if (delay == null || delay.isNegative()) {
-            throw new IllegalArgumentException("delay must be zero or positive, was " + delay);
-        }
+        BrokerArguments.retry(delivery, newPayload, delay);
         Receipt r = Receipt.parse(delivery.receipt());
         if (r == null) {
             log.warn("retry of message {} in queue {} ignored: receipt '{}' was not issued by this broker",
@@ -314,6 +304,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
 
     @Override
     public void release(Collection<Delivery> deliveries) {
+        BrokerArguments.deliveries(deliveries);
         List<Receipt> receipts = MessageSettler.receipts(deliveries);
         if (receipts.isEmpty()) {
             return;
@@ -324,14 +315,14 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
 
     @Override
     public Set<String> extendLeases(Collection<Delivery> deliveries, Duration lease) {
-        if (lease == null || lease.isNegative() || lease.isZero()) {
-            throw new IllegalArgumentException("lease must be positive, was " + lease);
-        }
+        BrokerArguments.deliveries(deliveries);
+        BrokerArguments.lease(lease);
         return settler.extendLeases(deliveries, lease, this::checkOpen);
     }
 
     @Override
     public void deadLetter(Delivery delivery, String reason) {
+        BrokerArguments.deadLetter(delivery, reason);
         Receipt r = Receipt.parse(delivery.receipt());
         if (r == null) {
             log.warn("dead-lettering of message {} in queue {} ignored: receipt '{}' was not issued by this broker",
@@ -346,10 +337,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
 
     @Override
     public List<DeadLetter> deadLetters(String queue, int limit) {
-        Queues.check(queue);
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
-        }
+        BrokerArguments.listing(queue, limit);
         checkOpen();
         return admin.deadLetters(queue, limit);
     }
@@ -357,6 +345,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     @Override
     public int replayDeadLetters(String queue, Collection<String> ids) {
         Queues.check(queue);
+        BrokerArguments.notNull(ids, "ids");
         checkOpen();
         return admin.replayDeadLetters(queue, ids);
     }

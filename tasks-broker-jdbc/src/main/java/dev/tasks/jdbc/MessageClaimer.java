@@ -2,7 +2,6 @@ package dev.tasks.jdbc;
 
 import dev.tasks.BrokerException;
 import dev.tasks.spi.Delivery;
-import dev.tasks.spi.Queues;
 import dev.tasks.spi.support.LogSafe;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,10 +9,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -52,27 +49,7 @@ final class MessageClaimer {
         this.closed = closed;
     }
 
-    /** Checks the arguments of a fetch; returns the distinct queues in order. */
-    static List<String> checkFetch(List<String> queues, int max, Duration lease, Duration wait) {
-        Objects.requireNonNull(queues, "queues");
-        if (queues.isEmpty()) {
-            throw new IllegalArgumentException("queues must not be empty");
-        }
-        List<String> distinct = List.copyOf(new LinkedHashSet<>(queues));
-        distinct.forEach(Queues::check);
-        if (max < 1) {
-            throw new IllegalArgumentException("max must be >= 1, was " + max);
-        }
-        if (lease == null || lease.isNegative() || lease.isZero()) {
-            throw new IllegalArgumentException("lease must be positive, was " + lease);
-        }
-        if (wait == null || wait.isNegative()) {
-            throw new IllegalArgumentException("wait must be zero or positive, was " + wait);
-        }
-        return distinct;
-    }
-
-    /** See {@link JdbcBroker#fetch}; {@code distinct} as {@link #checkFetch} returned it. */
+    /** See {@link JdbcBroker#fetch}; {@code distinct} as {@code BrokerArguments.fetch} returned it. */
     List<Delivery> fetch(List<String> distinct, int max, Duration lease, Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
         long pause = JdbcBroker.MIN_POLL_INTERVAL.toNanos();

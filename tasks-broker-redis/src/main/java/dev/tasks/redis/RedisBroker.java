@@ -17,11 +17,11 @@ import dev.tasks.spi.ResultStore;
 import dev.tasks.spi.StateStore;
 import dev.tasks.spi.WorkerDirectory;
 import dev.tasks.spi.WorkerLayouts;
+import dev.tasks.spi.support.BrokerArguments;
 import dev.tasks.spi.support.LogSafe;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -192,7 +192,7 @@ public final class RedisBroker implements Broker {
      */
     @Override
     public void publish(List<OutboundMessage> messages) {
-        Objects.requireNonNull(messages, "messages");
+        BrokerArguments.messages(messages);
         guard.ensureOpen();
         if (messages.isEmpty()) {
             return;
@@ -202,21 +202,9 @@ public final class RedisBroker implements Broker {
 
     @Override
     public List<Delivery> fetch(List<String> queues, int max, Duration lease, Duration wait) {
-        Objects.requireNonNull(queues, "queues");
-        if (queues.isEmpty()) {
-            throw new IllegalArgumentException("queues must not be empty");
-        }
-        queues.forEach(Queues::check);
-        if (max < 1) {
-            throw new IllegalArgumentException("max must be >= 1, was " + max);
-        }
-        positive(lease, "lease");
-        Objects.requireNonNull(wait, "wait");
-        if (wait.isNegative()) {
-            throw new IllegalArgumentException("wait must be >= 0, was " + wait);
-        }
+        List<String> distinct = BrokerArguments.fetch(queues, max, lease, wait);
         guard.ensureOpen();
-        return claimer.fetch(List.copyOf(new LinkedHashSet<>(queues)), max, lease, wait);
+        return claimer.fetch(distinct, max, lease, wait);
     }
 
     /**
@@ -226,52 +214,43 @@ public final class RedisBroker implements Broker {
      */
     @Override
     public void ack(Collection<Delivery> deliveries) {
-        Objects.requireNonNull(deliveries, "deliveries");
+        BrokerArguments.deliveries(deliveries);
         guard.ensureOpen();
         settler.ack(deliveries);
     }
 
     @Override
     public Set<String> extendLeases(Collection<Delivery> deliveries, Duration lease) {
-        Objects.requireNonNull(deliveries, "deliveries");
-        positive(lease, "lease");
+        BrokerArguments.deliveries(deliveries);
+        BrokerArguments.lease(lease);
         guard.ensureOpen();
         return settler.extendLeases(deliveries, lease);
     }
 
     @Override
     public void release(Collection<Delivery> deliveries) {
-        Objects.requireNonNull(deliveries, "deliveries");
+        BrokerArguments.deliveries(deliveries);
         guard.ensureOpen();
         settler.release(deliveries);
     }
 
     @Override
     public void retry(Delivery delivery, String newPayload, Duration delay) {
-        Objects.requireNonNull(delivery, "delivery");
-        Objects.requireNonNull(newPayload, "newPayload");
-        Objects.requireNonNull(delay, "delay");
-        if (delay.isNegative()) {
-            throw new IllegalArgumentException("delay must be >= 0, was " + delay);
-        }
+        BrokerArguments.retry(delivery, newPayload, delay);
         guard.ensureOpen();
         settler.retry(delivery, newPayload, delay);
     }
 
     @Override
     public void deadLetter(Delivery delivery, String reason) {
-        Objects.requireNonNull(delivery, "delivery");
-        Objects.requireNonNull(reason, "reason");
+        BrokerArguments.deadLetter(delivery, reason);
         guard.ensureOpen();
         settler.deadLetter(delivery, reason);
     }
 
     @Override
     public List<DeadLetter> deadLetters(String queue, int limit) {
-        Queues.check(queue);
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
-        }
+        BrokerArguments.listing(queue, limit);
         guard.ensureOpen();
         return admin.deadLetters(queue, limit);
     }
@@ -279,7 +258,7 @@ public final class RedisBroker implements Broker {
     @Override
     public int replayDeadLetters(String queue, Collection<String> ids) {
         Queues.check(queue);
-        Objects.requireNonNull(ids, "ids");
+        BrokerArguments.notNull(ids, "ids");
         guard.ensureOpen();
         return admin.replayDeadLetters(queue, ids);
     }
@@ -379,16 +358,6 @@ public final class RedisBroker implements Broker {
     /** For tests: how long a queue may be read without the fetch script (see {@link MessageClaimer}). */
     void scriptInterval(Duration interval) {
         claimer.scriptInterval(interval);
-    }
-
-    private static void positive(Duration d, String name) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " must be > 0, was " + d);
-        }
-        if (d.toMillis() < 1) {
-            throw new IllegalArgumentException(name + " must be at least 1 ms, was " + d);
-        }
     }
 
     /**
