@@ -78,6 +78,7 @@ class BeatCommandTest {
         cases.add(new String[] {"--lock-ttl", "forever", "--app", AppSchedules.class.getName()});
         cases.add(new String[] {"--broker", "nosuch://x", "--app", AppSchedules.class.getName()});
         cases.add(new String[] {"--no-such-flag"});
+        cases.add(new String[] {"--metrics-port", "70000", "--app", AppSchedules.class.getName()});
         for (String[] args : cases) {
             out.reset();
             err.reset();
@@ -90,6 +91,11 @@ class BeatCommandTest {
         err.reset();
         run(Map.of(), "--schedule-file", f.toString(), "--dry-run");
         assertThat(err()).contains("schedule 'nightly'").contains("invalid cron expression '0 25 * * *'");
+        out.reset();
+        err.reset();
+        assertThat(run(Map.of(), "--metrics-port", "-1", "--app", AppSchedules.class.getName()))
+                .isEqualTo(BeatCommand.EXIT_CONFIG);
+        assertThat(err()).isEqualTo("beat: --metrics-port must be between 0 and 65535, was -1" + System.lineSeparator());
     }
 
     @Test
