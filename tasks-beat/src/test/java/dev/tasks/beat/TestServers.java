@@ -10,8 +10,8 @@ import java.util.UUID;
 import redis.clients.jedis.RedisClient;
 
 /**
- * The Redis and PostgreSQL servers of the beat tests: from {@code TASKS_TEST_REDIS_URL} and
- * {@code TASKS_TEST_JDBC_URL} (local defaults). Unreachable: the test fails under {@code CI=true} and is
+ * The Redis, PostgreSQL and MariaDB servers of the beat tests: from {@code TASKS_TEST_REDIS_URL},
+ * {@code TASKS_TEST_JDBC_URL} and {@code TASKS_TEST_MARIADB_URL} (local defaults). Unreachable: the test fails under {@code CI=true} and is
  * skipped otherwise.
  */
 final class TestServers {
@@ -63,11 +63,32 @@ final class TestServers {
         }
     }
 
+    static String mariaDbUrl() {
+        return env("TASKS_TEST_MARIADB_URL", "jdbc:mariadb://127.0.0.1:3306/test?user=root");
+    }
+
+    /** A fresh MariaDB database (what a schema is there). */
+    static String freshMariaDbDatabase() {
+        String database = "beat_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        execute(mariaDbUrl(), "MariaDB", "create database " + database);
+        return database;
+    }
+
+    static void dropMariaDbDatabase(String database) {
+        if (database != null) {
+            execute(mariaDbUrl(), "MariaDB", "drop database if exists " + database);
+        }
+    }
+
     private static void execute(String sql) {
-        try (Connection c = DriverManager.getConnection(postgresUrl()); Statement s = c.createStatement()) {
+        execute(postgresUrl(), "PostgreSQL", sql);
+    }
+
+    private static void execute(String url, String what, String sql) {
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
             s.execute(sql);
         } catch (SQLException e) {
-            unreachable("PostgreSQL", e);
+            unreachable(what, e);
         }
     }
 }

@@ -111,7 +111,6 @@ final class H2Dialect extends RowwiseDialect {
         // Candidates are read without locks and claimed with a guarded update; rows another process took in
         // between are skipped.
         for (int attempt = 0; attempt < 5; attempt++) {
-            List<Long> picked = new ArrayList<>();
             List<List<Long>> perQueueIds = new ArrayList<>();
             int limit = queues.size() == 1 ? max : perQueue;
             try (PreparedStatement ps = c.prepareStatement(sql.get("candidates"))) {
@@ -127,18 +126,7 @@ final class H2Dialect extends RowwiseDialect {
                     perQueueIds.add(ids);
                 }
             }
-            for (int rank = 0; picked.size() < max; rank++) {
-                boolean any = false;
-                for (List<Long> ids : perQueueIds) {
-                    if (rank < ids.size() && picked.size() < max) {
-                        picked.add(ids.get(rank));
-                        any = true;
-                    }
-                }
-                if (!any) {
-                    break;
-                }
-            }
+            List<Long> picked = interleave(perQueueIds, max);
             if (picked.isEmpty()) {
                 return List.of();
             }

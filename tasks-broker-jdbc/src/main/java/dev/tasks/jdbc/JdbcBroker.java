@@ -37,7 +37,7 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 
 /**
- * A {@link Broker} on SQL tables: PostgreSQL for production, H2 as the embedded default.
+ * A {@link Broker} on SQL tables: PostgreSQL or MariaDB/MySQL for production, H2 as the embedded default.
  *
  * <p>How it works: messages are rows. A fetch claims up to {@code max} due rows in one statement
  * (PostgreSQL: {@code UPDATE ... WHERE id = ANY(ARRAY(SELECT ... FOR UPDATE SKIP LOCKED)) RETURNING}), writing
@@ -48,7 +48,7 @@ import org.slf4j.Logger;
  * Due times and leases come from the injected {@link Clock}, passed as parameters, never from the
  * database clock. On PostgreSQL, {@code LISTEN/NOTIFY} wakes blocked fetches within milliseconds of a publish
  * from any process; polling with backoff (up to {@link #DEFAULT_MAX_POLL_INTERVAL}) is the fallback and the
- * only way across processes on H2.
+ * only way across processes on MariaDB/MySQL and H2.
  *
  * <p>It is also a {@link TransactionalPublisher}: given a transaction whose connection reaches the same
  * database (recognised by the instance id the migrations store in it), it inserts the messages through that
@@ -477,7 +477,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
 
         private Builder() {}
 
-        /** A {@code jdbc:postgresql:} or {@code jdbc:h2:} URL; the broker opens a pool for it. */
+        /** A {@code jdbc:postgresql:}, {@code jdbc:mariadb:}, {@code jdbc:mysql:} or {@code jdbc:h2:} URL; the broker opens a pool for it. */
         public Builder url(String url) {
             Objects.requireNonNull(url, "url");
             SqlDialects.fromUrl(url.trim());
@@ -486,7 +486,7 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
             return this;
         }
 
-        /** The caller's data source (PostgreSQL or H2); the broker does not close it. */
+        /** The caller's data source (PostgreSQL, MariaDB/MySQL or H2); the broker does not close it. */
         public Builder dataSource(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
             this.url = null;

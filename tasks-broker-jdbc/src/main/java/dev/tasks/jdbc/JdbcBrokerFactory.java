@@ -6,7 +6,8 @@ import dev.tasks.spi.BrokerSettings;
 import java.util.List;
 
 /**
- * Opens {@link JdbcBroker}s for {@code jdbc:postgresql:} and {@code jdbc:h2:} URLs; registered for
+ * Opens {@link JdbcBroker}s for {@code jdbc:postgresql:}, {@code jdbc:mariadb:}, {@code jdbc:mysql:} and
+ * {@code jdbc:h2:} URLs; registered for
  * {@link java.util.ServiceLoader} so that {@link dev.tasks.Brokers#open(String)} finds it.
  */
 public final class JdbcBrokerFactory implements BrokerFactory {
@@ -16,7 +17,7 @@ public final class JdbcBrokerFactory implements BrokerFactory {
 
     @Override
     public List<String> schemes() {
-        return List.of("jdbc:postgresql:", "jdbc:h2:");
+        return List.of("jdbc:postgresql:", "jdbc:mariadb:", "jdbc:mysql:", "jdbc:h2:");
     }
 
     @Override

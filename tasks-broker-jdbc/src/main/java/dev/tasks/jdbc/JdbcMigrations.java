@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Guarantees:
  * <ul>
- *   <li>Safe from several processes at once: on PostgreSQL runs are serialized by an advisory lock, on H2
- *       by a lease row; each version is applied once.</li>
+ *   <li>Safe from several processes at once: on PostgreSQL runs are serialized by an advisory lock, on
+ *       MariaDB/MySQL by a named lock ({@code GET_LOCK}), on H2 by a lease row; each version is applied once.</li>
  *   <li>Online-safe on PostgreSQL: statements run outside transactions, indexes are built with
  *       {@code CREATE INDEX CONCURRENTLY} (an invalid index left by an interrupted build is dropped and
  *       rebuilt), and scripts only add tables, columns and indexes, so running workers keep working.</li>
@@ -312,9 +312,10 @@ public final class JdbcMigrations {
         try (Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS " + names.schemaVersion + " (version INTEGER PRIMARY KEY, "
                     + "description VARCHAR(200) NOT NULL, installed_at BIGINT NOT NULL)");
-            // The oldest code version each schema version runs; added to tables of releases before it.
+            // The oldest code version each schema version runs; added to tables of releases before it (under the
+            // migration lock, so no other process adds it meanwhile; MySQL has no ADD COLUMN IF NOT EXISTS).
             if (!dialect.columnExists(c, names, names.prefix + "schema_version", "compatible_from")) {
-                st.execute("ALTER TABLE " + names.schemaVersion + " ADD COLUMN IF NOT EXISTS compatible_from INTEGER");
+                st.execute("ALTER TABLE " + names.schemaVersion + " ADD COLUMN compatible_from INTEGER");
             }
         }
     }

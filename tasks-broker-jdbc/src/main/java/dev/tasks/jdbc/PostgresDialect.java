@@ -324,18 +324,6 @@ final class PostgresDialect implements SqlDialect {
     }
 
     @Override
-    public int revoke(Connection c, SqlStatements sql, String taskId, boolean terminate, long expires, long now)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql.get("revoke"))) {
-            ps.setString(1, taskId);
-            ps.setBoolean(2, terminate);
-            ps.setLong(3, expires);
-            ps.setLong(4, now);
-            return ps.executeUpdate();
-        }
-    }
-
-    @Override
     public Long rateAdvance(Connection c, SqlStatements sql, String key, long earliest, long latest, long step)
             throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql.get("rate_advance"))) {

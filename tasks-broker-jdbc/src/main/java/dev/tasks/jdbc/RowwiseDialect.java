@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The steps shared by the dialects without array parameters or {@code NOTIFY} (H2): many
+ * The steps shared by the dialects without array parameters or {@code NOTIFY} (H2, MariaDB/MySQL): many
  * rows are one batched statement per row in one transaction, in id order, so that two settlements over
  * overlapping rows wait for each other instead of deadlocking; inserts that may meet an existing key treat a
  * duplicate-key error as "exists" (neither database aborts the transaction for it).
@@ -140,19 +140,40 @@ abstract class RowwiseDialect implements SqlDialect {
     static int batchPairs(Connection c, String text, List<Receipt> receipts) throws SQLException {
         List<Receipt> inIdOrder = new ArrayList<>(receipts);
         inIdOrder.sort(Comparator.comparingLong(Receipt::id));
+        return atomically(c, () -> {
+            try (PreparedStatement ps = c.prepareStatement(text)) {
+                for (Receipt r : inIdOrder) {
+                    ps.setLong(1, r.id());
+                    ps.setLong(2, r.token());
+                    ps.addBatch();
+                }
+                int n = 0;
+                for (int k : ps.executeBatch()) {
+                    n += Math.max(k, 0);
+                }
+                return n;
+            }
+        });
+    }
+
+    /** Work of several statements on one connection. */
+    interface Steps<T> {
+        T run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code steps} in a transaction of its own on {@code c} (in auto-commit mode, restored after), or
+     * in the caller's when {@code c} is in one already.
+     */
+    static <T> T atomically(Connection c, Steps<T> steps) throws SQLException {
+        if (!c.getAutoCommit()) {
+            return steps.run();
+        }
         c.setAutoCommit(false);
-        try (PreparedStatement ps = c.prepareStatement(text)) {
-            for (Receipt r : inIdOrder) {
-                ps.setLong(1, r.id());
-                ps.setLong(2, r.token());
-                ps.addBatch();
-            }
-            int n = 0;
-            for (int k : ps.executeBatch()) {
-                n += Math.max(k, 0);
-            }
+        try {
+            T result = steps.run();
             c.commit();
-            return n;
+            return result;
         } catch (SQLException | RuntimeException e) {
             Database.rollbackQuietly(c, e);
             throw e;
@@ -171,6 +192,27 @@ abstract class RowwiseDialect implements SqlDialect {
             ps.setLong(++i, step);
         }
         return i;
+    }
+
+    /**
+     * Up to {@code max} elements taken rank by rank from the lists (the first of each list, then the second of
+     * each...), so that a claim over several queues serves each of them.
+     */
+    static <T> List<T> interleave(List<List<T>> lists, int max) {
+        List<T> picked = new ArrayList<>();
+        for (int rank = 0; picked.size() < max; rank++) {
+            boolean any = false;
+            for (List<T> l : lists) {
+                if (rank < l.size() && picked.size() < max) {
+                    picked.add(l.get(rank));
+                    any = true;
+                }
+            }
+            if (!any) {
+                break;
+            }
+        }
+        return picked;
     }
 
     /** Reads claimed rows: id, queue, message_id, priority, run_at, deliveries, payload. */

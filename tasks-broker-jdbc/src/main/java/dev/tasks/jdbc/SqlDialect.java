@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.tasks.spi.OutboundMessage;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Collection;
@@ -15,7 +16,7 @@ import java.util.function.Consumer;
 
 /**
  * What differs between the SQL databases the JDBC broker runs on: one implementation per database
- * ({@link PostgresDialect}, {@link H2Dialect}), found by {@link SqlDialects}. The
+ * ({@link PostgresDialect}, {@link MariaDbDialect}, {@link H2Dialect}), found by {@link SqlDialects}. The
  * statements themselves are in the dialect's SQL file (see {@link SqlStatements}); a dialect binds them and
  * runs the steps its database needs around them. Everything outside the dialect classes is the same for
  * every database and never asks which one it talks to.
@@ -147,10 +148,18 @@ interface SqlDialect {
 
     /**
      * Records a revocation in one transaction: {@code terminate} stays set while an earlier, unexpired
-     * revocation had it.
+     * revocation had it. By default one upsert, {@code revoke} (task id, terminate, expiry, now).
      */
-    int revoke(Connection c, SqlStatements sql, String taskId, boolean terminate, long expires, long now)
-            throws SQLException;
+    default int revoke(Connection c, SqlStatements sql, String taskId, boolean terminate, long expires, long now)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.get("revoke"))) {
+            ps.setString(1, taskId);
+            ps.setBoolean(2, terminate);
+            ps.setLong(3, expires);
+            ps.setLong(4, now);
+            return ps.executeUpdate();
+        }
+    }
 
     /**
      * On rate row {@code key}: when {@code max(next, earliest) <= latest}, moves it to that plus {@code step},

@@ -9,16 +9,19 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * Finds the {@link SqlDialect} of a JDBC URL or of the database behind a connection: PostgreSQL and H2. Each call returns a new dialect instance (it may hold per-broker state).
+ * Finds the {@link SqlDialect} of a JDBC URL or of the database behind a connection: PostgreSQL, MariaDB or
+ * MySQL, and H2. Each call returns a new dialect instance (it may hold per-broker state).
  */
 final class SqlDialects {
     private record Known(String product, List<String> urlPrefixes, Supplier<SqlDialect> create) {}
 
     private static final List<Known> KNOWN = List.of(
             new Known("postgresql", List.of("jdbc:postgresql:"), PostgresDialect::new),
+            new Known("mariadb", List.of("jdbc:mariadb:"), MariaDbDialect::new),
+            new Known("mysql", List.of("jdbc:mysql:"), MariaDbDialect::new),
             new Known("h2", List.of("jdbc:h2:"), H2Dialect::new));
 
-    private static final String SUPPORTED_URLS = "jdbc:postgresql: and jdbc:h2:";
+    private static final String SUPPORTED_URLS = "jdbc:postgresql:, jdbc:mariadb:, jdbc:mysql: and jdbc:h2:";
 
     private SqlDialects() {}
 
@@ -62,7 +65,7 @@ final class SqlDialects {
         SqlDialect d = ofProduct(product);
         if (d == null) {
             throw new ConfigurationException("unsupported database '" + product
-                    + "': the JDBC broker supports PostgreSQL and H2");
+                    + "': the JDBC broker supports PostgreSQL, MariaDB, MySQL and H2");
         }
         return d;
     }

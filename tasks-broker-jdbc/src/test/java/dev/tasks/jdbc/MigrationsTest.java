@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Schema migrations on PostgreSQL and H2. */
+/** Schema migrations on PostgreSQL, MariaDB and H2. */
 class MigrationsTest {
     private final TestPools fixtures = new TestPools();
 
@@ -32,6 +32,12 @@ class MigrationsTest {
     void concurrent_migrations_on_postgresql_apply_each_version_once() throws Exception {
         String schema = fixtures.pgSchema();
         concurrentMigrations(fixtures.pool(TestDatabases.postgresUrl()), schema);
+    }
+
+    @Test
+    void concurrent_migrations_on_mariadb_apply_each_version_once() throws Exception {
+        String schema = fixtures.mariaDbSchema();
+        concurrentMigrations(fixtures.pool(TestDatabases.mariaDbUrl()), schema);
     }
 
     @Test

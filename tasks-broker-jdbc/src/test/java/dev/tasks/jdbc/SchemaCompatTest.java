@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Expand and contract across code versions, in one JVM with the code's knowledge cut to fewer migrations
- * (an older release) or extended by a contracting test migration (a newer one), on H2 and PostgreSQL.
+ * (an older release) or extended by a contracting test migration (a newer one), on H2, PostgreSQL and MariaDB.
  */
 class SchemaCompatTest {
     private static final Migration CONTRACT = Migration.contract(4, "V4__test_contract.sql", 4);
@@ -41,6 +41,11 @@ class SchemaCompatTest {
     }
 
     @Test
+    void old_code_runs_against_a_schema_an_expanding_migration_made_newer_on_mariadb() {
+        oldCodeRunsAfterExpansion(fixtures.pool(TestDatabases.mariaDbUrl()), fixtures.mariaDbSchema());
+    }
+
+    @Test
     void a_contracting_migration_is_explicit_waits_for_older_workers_and_then_refuses_old_code_on_h2() throws Exception {
         contraction(fixtures.pool(TestDatabases.freshH2MemoryUrl()), null);
     }
@@ -49,6 +54,12 @@ class SchemaCompatTest {
     void a_contracting_migration_is_explicit_waits_for_older_workers_and_then_refuses_old_code_on_postgresql()
             throws Exception {
         contraction(fixtures.pool(TestDatabases.postgresUrl()), fixtures.pgSchema());
+    }
+
+    @Test
+    void a_contracting_migration_is_explicit_waits_for_older_workers_and_then_refuses_old_code_on_mariadb()
+            throws Exception {
+        contraction(fixtures.pool(TestDatabases.mariaDbUrl()), fixtures.mariaDbSchema());
     }
 
     @Test

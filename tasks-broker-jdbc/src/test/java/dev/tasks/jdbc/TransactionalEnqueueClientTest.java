@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.mariadb.jdbc.MariaDbDataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -25,6 +26,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 class TransactionalEnqueueClientTest {
     private static String schema;
+    private static String mariaDbSchema;
     private static String h2Url;
 
     @TaskModule(value = "shop", queue = "shop-tx")
@@ -36,12 +38,14 @@ class TransactionalEnqueueClientTest {
     @BeforeAll
     static void databases() {
         schema = TestDatabases.freshPostgresSchema();
+        mariaDbSchema = TestDatabases.freshMariaDbSchema();
         h2Url = TestDatabases.freshH2FileUrl();
     }
 
     @AfterAll
     static void drop() {
         TestDatabases.dropPostgresSchema(schema);
+        TestDatabases.dropMariaDbSchema(mariaDbSchema);
     }
 
     private static TransactionalDataSource appDataSource(String db) {
@@ -51,16 +55,28 @@ class TransactionalEnqueueClientTest {
             pg.setCurrentSchema(schema);
             return new TransactionalDataSource(pg);
         }
+        if (db.equals("mariadb")) {
+            MariaDbDataSource maria = new MariaDbDataSource();
+            try {
+                maria.setUrl(TestDatabases.mariaDbUrl(mariaDbSchema));
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            return new TransactionalDataSource(maria);
+        }
         JdbcDataSource h2 = new JdbcDataSource();
         h2.setURL(h2Url);
         return new TransactionalDataSource(h2);
     }
 
     private static JdbcBroker broker(String db) {
-        return db.equals("postgresql")
-                ? JdbcBroker.builder().url(TestDatabases.postgresUrl()).options(Map.of(JdbcBroker.OPTION_SCHEMA, schema))
-                        .poolSize(2).build()
-                : JdbcBroker.builder().url(h2Url).poolSize(2).build();
+        return switch (db) {
+            case "postgresql" -> JdbcBroker.builder().url(TestDatabases.postgresUrl())
+                    .options(Map.of(JdbcBroker.OPTION_SCHEMA, schema)).poolSize(2).build();
+            case "mariadb" -> JdbcBroker.builder().url(TestDatabases.mariaDbUrl())
+                    .options(Map.of(JdbcBroker.OPTION_SCHEMA, mariaDbSchema)).poolSize(2).build();
+            default -> JdbcBroker.builder().url(h2Url).poolSize(2).build();
+        };
     }
 
     private static List<Delivery> drain(JdbcBroker broker) {
@@ -70,7 +86,7 @@ class TransactionalEnqueueClientTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"postgresql", "h2"})
+    @ValueSource(strings = {"postgresql", "mariadb", "h2"})
     void a_task_exists_if_and_only_if_the_transaction_commits(String db) throws Exception {
         TransactionalDataSource ds = appDataSource(db);
         try (JdbcBroker broker = broker(db);
@@ -97,7 +113,7 @@ class TransactionalEnqueueClientTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"postgresql", "h2"})
+    @ValueSource(strings = {"postgresql", "mariadb", "h2"})
     void a_committed_task_survives_a_crash_right_after_commit(String db) throws Exception {
         TransactionalDataSource ds = appDataSource(db);
         JdbcBroker first = broker(db);
