@@ -11,7 +11,7 @@ import java.util.List;
  *
  * <pre>
  * ./mvnw -B -q -pl benchmarks -am package -DskipTests
- * java -jar benchmarks/target/tasks-benchmarks.jar [--smoke|--quick|--full] [--only redis,postgres,h2]
+ * java -jar benchmarks/target/tasks-benchmarks.jar [--smoke|--quick|--full] [--only redis,postgres,mariadb,h2]
  * </pre>
  *
  * Not a test: it asserts no timings. {@code --smoke} runs everything with tiny counts in a few seconds and
@@ -50,7 +50,7 @@ public final class BenchmarkMain {
         if (options.only().contains("redis")) {
             brokers.add(() -> redis(report, options));
         }
-        for (String jdbc : List.of("postgres", "h2")) {
+        for (String jdbc : List.of("postgres", "mariadb", "h2")) {
             if (options.only().contains(jdbc)) {
                 brokers.add(() -> Jdbc.run(jdbc, report, options));
             }

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ServiceLoader;
 
-/** The SQL brokers (PostgreSQL, H2): measured when a broker module on the class path handles their URLs. */
+/** The SQL brokers (PostgreSQL, MariaDB, H2): measured when a broker module on the class path handles their URLs. */
 final class Jdbc {
 
     private Jdbc() {}
@@ -14,6 +14,8 @@ final class Jdbc {
         String url;
         if ("postgres".equals(name)) {
             url = options.jdbcUrl();
+        } else if ("mariadb".equals(name)) {
+            url = options.mariaDbUrl();
         } else {
             Path dir = BenchmarkMain.attempt(report, name, "connect", () -> Files.createTempDirectory("tasks-bench-h2"));
             if (dir == null) {

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-/** A SQL broker (PostgreSQL or H2) on tables with a fresh prefix per run, dropped at the end. */
+/** A SQL broker (PostgreSQL, MariaDB or H2) on tables with a fresh prefix per run, dropped at the end. */
 final class JdbcTarget implements Target {
     private static final long STATS_FLUSH_MILLIS = 1_100;
     /** Snapshots taken so far (each takes a transaction id). */

@@ -6,12 +6,13 @@ import java.util.Locale;
 import java.util.Set;
 
 /** Command-line options of the harness. */
-record Options(Mode mode, Set<String> only, String redisUrl, String jdbcUrl, boolean processes, Set<String> scenarios) {
+record Options(Mode mode, Set<String> only, String redisUrl, String jdbcUrl, String mariaDbUrl, boolean processes,
+        Set<String> scenarios) {
 
     static final List<String> SCENARIOS = List.of("limits", "enqueue", "process", "latency", "storage", "scaling_depth",
             "scaling_queues", "worker_processes");
 
-    static final List<String> BROKERS = List.of("redis", "postgres", "h2");
+    static final List<String> BROKERS = List.of("redis", "postgres", "mariadb", "h2");
 
     /** How long a run takes: counts and durations of every scenario. */
     enum Mode {
@@ -35,8 +36,9 @@ record Options(Mode mode, Set<String> only, String redisUrl, String jdbcUrl, boo
     }
 
     static final String USAGE = String.join("\n",
-            "usage: java -jar tasks-benchmarks.jar [--smoke|--quick|--full] [--only redis,postgres,h2]",
+            "usage: java -jar tasks-benchmarks.jar [--smoke|--quick|--full] [--only redis,postgres,mariadb,h2]",
             "           [--redis-url redis://127.0.0.1:6379] [--jdbc-url jdbc:postgresql://127.0.0.1:5432/test?user=postgres]",
+            "           [--mariadb-url jdbc:mariadb://127.0.0.1:3306/test?user=root]",
             "           [--no-processes] [--scenarios enqueue,process,...]",
             "  --smoke         a few seconds, tiny counts; exits 1 if anything fails (no timings are checked)",
             "  --quick         smaller counts (about a third of the default run)",
@@ -44,13 +46,14 @@ record Options(Mode mode, Set<String> only, String redisUrl, String jdbcUrl, boo
             "  --only LIST     brokers to measure (default: all whose server and module are available)",
             "  --no-processes  skip scenarios that start worker processes (separate JVMs)",
             "  --scenarios L   run only these (default all): " + String.join(",", SCENARIOS),
-            "Environment: TASKS_BENCH_REDIS_URL, TASKS_BENCH_JDBC_URL override the server URLs.");
+            "Environment: TASKS_BENCH_REDIS_URL, TASKS_BENCH_JDBC_URL, TASKS_BENCH_MARIADB_URL override the server URLs.");
 
     static Options parse(String... args) {
         Mode mode = Mode.DEFAULT;
         Set<String> only = new LinkedHashSet<>(BROKERS);
         String redis = env("TASKS_BENCH_REDIS_URL", "redis://127.0.0.1:6379");
         String jdbc = env("TASKS_BENCH_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+        String mariaDb = env("TASKS_BENCH_MARIADB_URL", "jdbc:mariadb://127.0.0.1:3306/test?user=root");
         boolean processes = true;
         Set<String> scenarios = new LinkedHashSet<>(SCENARIOS);
         for (int i = 0; i < args.length; i++) {
@@ -83,10 +86,11 @@ record Options(Mode mode, Set<String> only, String redisUrl, String jdbcUrl, boo
                 }
                 case "--redis-url" -> redis = value(args, ++i, a);
                 case "--jdbc-url" -> jdbc = value(args, ++i, a);
+                case "--mariadb-url" -> mariaDb = value(args, ++i, a);
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
-        return new Options(mode, Set.copyOf(only), redis, jdbc, processes, Set.copyOf(scenarios));
+        return new Options(mode, Set.copyOf(only), redis, jdbc, mariaDb, processes, Set.copyOf(scenarios));
     }
 
     boolean runs(String scenario) {
