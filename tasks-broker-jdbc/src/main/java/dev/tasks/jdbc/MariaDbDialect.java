@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
@@ -134,7 +135,7 @@ final class MariaDbDialect extends RowwiseDialect {
             long until, long token) {
         return db.run(what, c -> {
             isolateClaim(c);
-            return atomically(c, () -> claim(c, db.sql, queues, perQueue, max, now, until, token));
+            return inTransaction(c, () -> claim(c, db.sql, queues, perQueue, max, now, until, token));
         });
     }
 
@@ -197,9 +198,40 @@ final class MariaDbDialect extends RowwiseDialect {
         return leased;
     }
 
+    /** One statement for all receipts (the rowwise default takes a transaction of one statement per receipt). */
+    @Override
+    public int ack(Connection c, SqlStatements sql, List<Receipt> receipts) throws SQLException {
+        return settlePairs(c, sql.get("ack_pairs"), receipts);
+    }
+
+    @Override
+    public void release(Connection c, SqlStatements sql, List<Receipt> receipts, Collection<String> queues,
+            String channel) throws SQLException {
+        settlePairs(c, sql.get("release_pairs"), receipts);
+    }
+
+    private static int settlePairs(Connection c, String text, List<Receipt> receipts) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(withPairs(text, receipts.size()))) {
+            int i = 0;
+            for (Receipt r : receipts) {
+                ps.setLong(++i, r.id());
+            }
+            for (Receipt r : receipts) {
+                ps.setLong(++i, r.id());
+                ps.setLong(++i, r.token());
+            }
+            return ps.executeUpdate();
+        }
+    }
+
+    /** {@code text} with {@code n} placeholders for its {@code ${ids}} and {@code n} pairs for its {@code ${pairs}}. */
+    static String withPairs(String text, int n) {
+        return withIds(text, n).replace("${pairs}", String.join(", ", Collections.nCopies(n, "(?, ?)")));
+    }
+
     @Override
     public int deadLetter(Connection c, SqlStatements sql, Receipt r, String reason, long now) throws SQLException {
-        return atomically(c, () -> {
+        return inTransaction(c, () -> {
             try (PreparedStatement select = c.prepareStatement(sql.get("dead_letter_select"))) {
                 select.setLong(1, r.id());
                 select.setLong(2, r.token());
@@ -230,7 +262,7 @@ final class MariaDbDialect extends RowwiseDialect {
     @Override
     public int replay(Connection c, SqlStatements sql, String queue, List<Long> ids, long now, String channel)
             throws SQLException {
-        return atomically(c, () -> {
+        return inTransaction(c, () -> {
             int moved = 0;
             if (ids == null) {
                 int n;
@@ -304,7 +336,7 @@ final class MariaDbDialect extends RowwiseDialect {
     @Override
     public Long rateAdvance(Connection c, SqlStatements sql, String key, long earliest, long latest, long step)
             throws SQLException {
-        return atomically(c, () -> {
+        return inTransaction(c, () -> {
             long before;
             try (PreparedStatement ps = c.prepareStatement(sql.get("rate_lock"))) {
                 ps.setString(1, key);
@@ -338,6 +370,32 @@ final class MariaDbDialect extends RowwiseDialect {
     }
 
     // ----------------------------------------------------------------------------------------- helpers
+
+    /**
+     * Runs {@code steps} in a transaction of its own, begun and ended by statements (the connection stays in
+     * auto-commit mode: two round trips fewer than switching it off and on), or in the caller's transaction
+     * when {@code c} is in one already.
+     */
+    static <T> T inTransaction(Connection c, Steps<T> steps) throws SQLException {
+        if (!c.getAutoCommit()) {
+            return steps.run();
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("START TRANSACTION");
+            try {
+                T result = steps.run();
+                st.execute("COMMIT");
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    st.execute("ROLLBACK");
+                } catch (SQLException r) {
+                    e.addSuppressed(r);
+                }
+                throw e;
+            }
+        }
+    }
 
     /** {@code text} with its {@code ${ids}} replaced by {@code n} placeholders. */
     private static String withIds(String text, int n) {

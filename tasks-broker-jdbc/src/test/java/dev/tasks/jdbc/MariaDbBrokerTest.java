@@ -115,6 +115,27 @@ class MariaDbBrokerTest extends JdbcBrokerScenarios {
         }
     }
 
+    /** A settlement reads the rows it names by primary key, never the table (which would lock every row). */
+    @Test
+    void settling_one_receipt_reads_the_primary_key() throws Exception {
+        broker.publish(List.of(msg(queue, "a"), msg(queue, "b")));
+        SqlStatements sql = SqlStatements.of("mariadb", new TableNames(schema, TableNames.DEFAULT_PREFIX));
+        try (Connection c = java.sql.DriverManager.getConnection(url())) {
+            for (String name : List.of("ack_pairs", "release_pairs")) {
+                try (PreparedStatement ps = c.prepareStatement("EXPLAIN " + MariaDbDialect.withPairs(sql.get(name), 1))) {
+                    ps.setLong(1, 1);
+                    ps.setLong(2, 1);
+                    ps.setLong(3, 7);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        assertThat(rs.next()).isTrue();
+                        assertThat(rs.getString("key")).as(name).isEqualTo("PRIMARY");
+                        assertThat(rs.getString("type")).as(name).isEqualTo("range");
+                    }
+                }
+            }
+        }
+    }
+
     /** No notifications: a fetch blocked in another broker learns of a publish at its next poll. */
     @Test
     void a_fetch_blocked_in_another_broker_finds_a_publish_by_polling() throws Exception {

@@ -119,3 +119,14 @@ FOR UPDATE SKIP LOCKED
 
 -- name: outbox_delete
 DELETE FROM ${t}outbox WHERE id = ?
+
+-- Settlements of many receipts: one statement, the rows locked in id order (so that two settlements over
+-- overlapping rows wait for each other instead of deadlocking); ${ids} stands for the ids, ${pairs} for the
+-- (id, token) pairs. The id list makes the server read the primary key: a single pair alone reads (and
+-- locks) the whole table.
+-- name: ack_pairs
+DELETE FROM ${t}messages WHERE id IN (${ids}) AND (id, lease_token) IN (${pairs}) ORDER BY id
+
+-- name: release_pairs
+UPDATE ${t}messages SET ready = TRUE, lease_token = NULL WHERE id IN (${ids}) AND (id, lease_token) IN (${pairs})
+ORDER BY id
