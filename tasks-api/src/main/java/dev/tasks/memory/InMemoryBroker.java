@@ -2,6 +2,7 @@ package dev.tasks.memory;
 
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.DeadLetter;
+import dev.tasks.spi.DelayedMessage;
 import dev.tasks.spi.Delivery;
 import dev.tasks.spi.IdempotencyStore;
 import dev.tasks.spi.LeaderLock;
@@ -393,6 +394,23 @@ public final class InMemoryBroker implements Broker {
     public Set<String> queues() {
         return locked(() -> {
             return Collections.unmodifiableSet(new TreeSet<>(queues.keySet()));
+        });
+    }
+
+    /** The queue's messages not due by the clock, soonest first, then in the order they were delayed. */
+    @Override
+    public List<DelayedMessage> delayed(String queue, int limit) {
+        BrokerArguments.listing(queue, limit);
+        return locked(() -> {
+            MemoryQueue q = queues.get(queue);
+            if (q == null) {
+                return List.of();
+            }
+            List<DelayedMessage> out = new ArrayList<>();
+            for (StoredMessage m : q.delayed(clock.instant(), limit)) {
+                out.add(new DelayedMessage(m.messageId, m.queue, m.priority, m.dueAt, m.payload));
+            }
+            return Collections.unmodifiableList(out);
         });
     }
 

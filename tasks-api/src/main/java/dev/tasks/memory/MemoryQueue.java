@@ -103,6 +103,25 @@ final class MemoryQueue {
         return n;
     }
 
+    /** Up to {@code limit} pending messages due after {@code now}, in {@link StoredMessage#DUE_ORDER}. */
+    List<StoredMessage> delayed(Instant now, int limit) {
+        NavigableSet<StoredMessage> soonest = new TreeSet<>(StoredMessage.DUE_ORDER);
+        // sorts after every message due at or before now
+        StoredMessage nowMark = new StoredMessage(name, "", Priority.MIN, "", now, Long.MAX_VALUE);
+        for (NavigableSet<StoredMessage> set : pending) {
+            for (StoredMessage m : set.tailSet(nowMark, false)) {
+                if (soonest.size() == limit && StoredMessage.DUE_ORDER.compare(m, soonest.last()) >= 0) {
+                    break; // this set is in due order: the rest of it comes later still
+                }
+                soonest.add(m);
+                if (soonest.size() > limit) {
+                    soonest.pollLast();
+                }
+            }
+        }
+        return new ArrayList<>(soonest);
+    }
+
     long countPending() {
         long n = 0;
         for (NavigableSet<StoredMessage> set : pending) {

@@ -90,6 +90,19 @@ public interface Broker extends AutoCloseable {
     /** The queues that hold or held messages (for {@code inspect}). */
     Set<String> queues();
 
+    /**
+     * Up to {@code limit} of the queue's delayed messages (published with a countdown or eta, or retried
+     * with a backoff, and not due yet), the soonest due first; messages due at the same time in the order
+     * they were delayed where the backend keeps it. Read-only and not a consistent snapshot of the queue:
+     * a message may fall due while it is read. For operators ({@code tasks} dashboard), not for workers.
+     *
+     * @throws IllegalArgumentException when {@code limit} is below 1 or the queue name is invalid
+     * @throws UnsupportedOperationException when this broker cannot list its delayed messages (the default)
+     */
+    default List<DelayedMessage> delayed(String queue, int limit) {
+        throw new UnsupportedOperationException("broker " + describe() + " cannot list its delayed messages");
+    }
+
     /** Deletes a queue's ready and delayed messages (not in-flight ones); returns how many. */
     long purge(String queue);
 

@@ -90,6 +90,11 @@ public abstract class ForwardingBroker implements Broker {
     }
 
     @Override
+    public List<DelayedMessage> delayed(String queue, int limit) {
+        return delegate.delayed(queue, limit);
+    }
+
+    @Override
     public long purge(String queue) {
         return delegate.purge(queue);
     }

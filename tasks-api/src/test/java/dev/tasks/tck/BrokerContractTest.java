@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tasks.TaskState;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.DeadLetter;
+import dev.tasks.spi.DelayedMessage;
 import dev.tasks.spi.Delivery;
 import dev.tasks.spi.IdempotencyStore;
 import dev.tasks.spi.IdempotencyStore.Claim;
@@ -707,6 +708,44 @@ public abstract class BrokerContractTest {
     }
 
     @Test
+    void delayed_lists_messages_not_yet_due_soonest_first_up_to_the_limit() {
+        String q = queue("listdelayed");
+        Instant base = Instant.now().plusSeconds(3600).truncatedTo(ChronoUnit.MILLIS);
+        broker.publish(List.of(
+                message(q, "now", "attempt-1"),
+                message(q, "d30", 0, base.plusSeconds(30), "p30"),
+                message(q, "d10", 9, base.plusSeconds(10), "p10"),
+                message(q, "d20", 0, base.plusSeconds(20), "p20"),
+                message(q, "d40", 5, base.plusSeconds(40), "p40")));
+        Delivery d = single(fetch(q, 1, LONG_LEASE));
+        // a retry's backoff is a delay too: due between d20 and d30
+        broker.retry(d, "attempt-2", Duration.between(Instant.now(), base.plusSeconds(25)));
+
+        List<DelayedMessage> all = broker.delayed(q, 10);
+
+        assertThat(all).extracting(DelayedMessage::id).containsExactly("d10", "d20", "now", "d30", "d40");
+        assertThat(all.get(0)).isEqualTo(new DelayedMessage("d10", q, 9, base.plusSeconds(10), "p10"));
+        assertThat(all.get(2).payload()).isEqualTo("attempt-2");
+        assertThat(all.get(2).dueAt()).isBetween(base.plusSeconds(24), base.plusSeconds(26));
+        assertThat(broker.delayed(q, 2)).extracting(DelayedMessage::id).containsExactly("d10", "d20");
+        assertThat(broker.delayed(queue("unused"), 10)).isEmpty();
+        assertThat(broker.stats(q).delayed()).as("listing changes nothing").isEqualTo(5);
+    }
+
+    @Test
+    void delayed_leaves_out_messages_that_fell_due() {
+        String q = queue("duedelayed");
+        broker.publish(List.of(
+                message(q, "soon", 0, Instant.now().plusMillis(300), "x"),
+                message(q, "later", 0, Instant.now().plusSeconds(3600), "x"),
+                message(q, "ready", "x")));
+        assertThat(broker.delayed(q, 10)).extracting(DelayedMessage::id).containsExactly("soon", "later");
+
+        eventually().untilAsserted(() ->
+                assertThat(broker.delayed(q, 10)).extracting(DelayedMessage::id).containsExactly("later"));
+    }
+
+    @Test
     void queues_lists_the_queues_published_to() {
         String a = queue("qa");
         String b = queue("qb");
@@ -1011,6 +1050,8 @@ public abstract class BrokerContractTest {
         rejected(() -> broker.deadLetter(d, null), "reason must not be null");
         rejected(() -> broker.deadLetters(q, 0), "limit must be >= 1, was 0");
         rejected(() -> broker.deadLetters("bad name", 1), "invalid queue name");
+        rejected(() -> broker.delayed(q, 0), "limit must be >= 1, was 0");
+        rejected(() -> broker.delayed("bad name", 1), "invalid queue name");
         rejected(() -> broker.replayDeadLetters(q, null), "ids must not be null");
 
         QueueStats stats = broker.stats(q);

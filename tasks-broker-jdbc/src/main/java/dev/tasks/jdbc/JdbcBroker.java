@@ -6,6 +6,7 @@ import dev.tasks.ConfigurationException;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.BrokerSettings;
 import dev.tasks.spi.DeadLetter;
+import dev.tasks.spi.DelayedMessage;
 import dev.tasks.spi.Delivery;
 import dev.tasks.spi.IdempotencyStore;
 import dev.tasks.spi.LeaderLock;
@@ -368,6 +369,14 @@ public final class JdbcBroker implements Broker, TransactionalPublisher {
     public Set<String> queues() {
         checkOpen();
         return admin.queues();
+    }
+
+    /** Waiting rows without a lease whose time has not come, soonest first (statement {@code delayed}). */
+    @Override
+    public List<DelayedMessage> delayed(String queue, int limit) {
+        BrokerArguments.listing(queue, limit);
+        checkOpen();
+        return admin.delayed(queue, limit);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.tasks.jdbc;
 
 import dev.tasks.spi.DeadLetter;
+import dev.tasks.spi.DelayedMessage;
 import dev.tasks.spi.QueueStats;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -43,6 +44,26 @@ final class QueueAdmin {
                     }
                 }
                 return out;
+            }
+        });
+    }
+
+    /** Up to {@code limit} delayed messages of the queue, soonest due first (statement {@code delayed}). */
+    List<DelayedMessage> delayed(String queue, int limit) {
+        long now = clock.millis();
+        return db.run("reading delayed messages of queue " + queue, c -> {
+            try (PreparedStatement ps = c.prepareStatement(db.sql.get("delayed"))) {
+                ps.setString(1, queue);
+                ps.setLong(2, now);
+                ps.setInt(3, limit);
+                List<DelayedMessage> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new DelayedMessage(rs.getString(1), queue, rs.getInt(2),
+                                Instant.ofEpochMilli(rs.getLong(3)), rs.getString(4)));
+                    }
+                }
+                return List.copyOf(out);
             }
         });
     }

@@ -120,6 +120,11 @@ final class QueueKeys {
         return all.get(LEVELS);
     }
 
+    /** The hash of delayed messages' level and payload ({@code "level|payload"} by task id). */
+    String delayedData() {
+        return all.get(LEVELS + 1);
+    }
+
     String dead() {
         return all.get(12);
     }

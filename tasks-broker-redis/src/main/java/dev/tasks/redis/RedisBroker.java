@@ -7,6 +7,7 @@ import dev.tasks.spi.Broker;
 import dev.tasks.spi.BrokerSettings;
 import dev.tasks.spi.ControlStore;
 import dev.tasks.spi.DeadLetter;
+import dev.tasks.spi.DelayedMessage;
 import dev.tasks.spi.Delivery;
 import dev.tasks.spi.IdempotencyStore;
 import dev.tasks.spi.LeaderLock;
@@ -137,6 +138,7 @@ public final class RedisBroker implements Broker {
     private final MessageClaimer claimer;
     private final MessageSettler settler;
     private final QueueAdmin admin;
+    private final DelayedListing delayed;
     private final RedisIdempotencyStore idempotency;
     private final RedisLeaderLock leaderLock;
     private final RedisStateStore state;
@@ -163,6 +165,7 @@ public final class RedisBroker implements Broker {
                 jedis instanceof RedisClusterClient);
         this.settler = new MessageSettler(guard, clock, keys);
         this.admin = new QueueAdmin(guard, clock, keys);
+        this.delayed = new DelayedListing(guard, clock, keys);
     }
 
     /** A builder; see {@link Builder}. */
@@ -281,6 +284,14 @@ public final class RedisBroker implements Broker {
     public Set<String> queues() {
         guard.ensureOpen();
         return admin.queues();
+    }
+
+    /** See {@link DelayedListing}: not-yet-due members of the queue's delayed sorted set, soonest first. */
+    @Override
+    public List<DelayedMessage> delayed(String queue, int limit) {
+        BrokerArguments.listing(queue, limit);
+        guard.ensureOpen();
+        return delayed.list(queue, limit);
     }
 
     @Override

@@ -25,6 +25,11 @@ COALESCE(SUM(CASE WHEN NOT ready AND lease_token IS NULL AND visible_at > ? THEN
 COALESCE(SUM(CASE WHEN NOT ready AND lease_token IS NOT NULL AND visible_at > ? THEN 1 ELSE 0 END), 0),
 (SELECT COUNT(*) FROM ${t}dead_letters WHERE queue = ?) FROM ${t}messages WHERE queue = ?
 
+-- Delayed rows (waiting, no lease) due after now, soonest first: for operators, through the waiting index.
+-- name: delayed
+SELECT message_id, priority, visible_at, payload FROM ${t}messages
+WHERE queue = ? AND NOT ready AND lease_token IS NULL AND visible_at > ? ORDER BY visible_at, id LIMIT ?
+
 -- name: queues
 SELECT name FROM ${t}queues
 
