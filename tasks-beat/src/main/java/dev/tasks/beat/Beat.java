@@ -44,7 +44,9 @@ import java.util.Set;
  * <p><b>State.</b> The last handled slot of each schedule is kept in the broker's state store under
  * {@code beat:last:<schedule>}. A schedule seen for the first time starts from the current time (past
  * slots are not fired). Slots older than the grace period (downtime) are handled by each schedule's
- * {@link MissedRunPolicy}.
+ * {@link MissedRunPolicy}. For operators, the leader also writes a {@link dev.tasks.spi.BeatStatus} (itself,
+ * its lease, each schedule's last slot and next fire times) under {@code beat:status:<lock name>}, which the
+ * dashboard's schedules page shows; scheduling never reads it.
  *
  * <p><b>Threads.</b> {@link #start()} runs one thread ({@code tasks-beat}) that sleeps until the next
  * due slot or lease renewal, at most {@link Builder#tick} at a time; it never busy-spins. The loop
@@ -53,7 +55,7 @@ import java.util.Set;
 public interface Beat extends AutoCloseable {
 
     /** Default leader-lock name. */
-    String DEFAULT_LOCK_NAME = "beat";
+    String DEFAULT_LOCK_NAME = dev.tasks.spi.BeatStatus.DEFAULT_LOCK_NAME;
     /** Default leader-lock TTL: 30 seconds. A dead leader is replaced within this time. */
     Duration DEFAULT_LOCK_TTL = Duration.ofSeconds(30);
     /** Default longest sleep between checks: 1 second. */

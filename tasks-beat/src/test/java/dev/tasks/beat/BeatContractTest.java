@@ -13,6 +13,7 @@ import dev.tasks.fixtures.ShopTasks.AnalyticsTasks;
 import dev.tasks.fixtures.ShopTasks.OrderTasks;
 import dev.tasks.message.Envelope;
 import dev.tasks.message.EnvelopeCodec;
+import dev.tasks.spi.BeatStatus;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.Delivery;
 import dev.tasks.spi.LeaderLock.LockLease;
@@ -323,6 +324,35 @@ public abstract class BeatContractTest {
         b.start();
         awaitSentExactly(6); // b sends the slot a recorded, then every later slot, each once
         assertThat(sent).extracting(Envelope::idempotencyKey).containsExactly(minuteKeys("12:01", 6));
+    }
+
+    @Test
+    void the_leader_writes_its_status_for_operators_and_a_new_leader_replaces_it() {
+        Beat a = beat("a", broker, everyMinute(MissedRunPolicy.SKIP));
+        a.start();
+        awaitStarted(a, "tick");
+        Beat b = beat("b", broker, everyMinute(MissedRunPolicy.SKIP));
+        b.start();
+        clock.advance(Duration.ofMinutes(1));
+        awaitSentExactly(1);
+        BeatStatus.ScheduleStatus tick = await().atMost(WAIT).until(() -> status().schedules().get(0),
+                s -> Instant.parse("2026-05-10T12:01:00Z").equals(s.lastSlot()));
+        assertThat(tick).isEqualTo(new BeatStatus.ScheduleStatus("tick", "reports.tick", "every PT1M",
+                Instant.parse("2026-05-10T12:01:00Z"), false, List.of(Instant.parse("2026-05-10T12:02:00Z"),
+                        Instant.parse("2026-05-10T12:03:00Z"), Instant.parse("2026-05-10T12:04:00Z"))));
+        BeatStatus s = status();
+        assertThat(s.leader()).as("the standby writes nothing").isEqualTo("a");
+        assertThat(s.lockName()).isEqualTo(Beat.DEFAULT_LOCK_NAME);
+        assertThat(s.leaseUntil()).isAfter(clock.instant()).isBeforeOrEqualTo(clock.instant().plus(TTL));
+
+        a.stop();
+        await().atMost(WAIT).until(() -> b.isLeader() && status().leader().equals("b"));
+        assertThat(status().schedules()).extracting(BeatStatus.ScheduleStatus::lastSlot)
+                .containsExactly(Instant.parse("2026-05-10T12:01:00Z"));
+    }
+
+    private BeatStatus status() {
+        return BeatStatus.fromJson(broker.state().get(BeatStatus.key(Beat.DEFAULT_LOCK_NAME)).orElse("")).orElseThrow();
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.tasks.TasksException;
 import dev.tasks.beat.Beat;
 import dev.tasks.beat.Schedule;
 import dev.tasks.message.EnvelopeCodec;
+import dev.tasks.spi.BeatStatus;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.LeaderLock;
 import dev.tasks.spi.LeaderLock.LockLease;
@@ -19,8 +20,10 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +46,8 @@ public final class DefaultBeat implements Beat {
     static final String PENDING_SUFFIX = " pending";
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     private static final Duration STOP_WAIT = Duration.ofSeconds(30);
+    /** How many next fire times of each schedule the {@link BeatStatus} carries. */
+    static final int STATUS_NEXT_TIMES = 3;
 
     private enum State { NEW, RUNNING, STOPPED }
 
@@ -72,6 +77,10 @@ public final class DefaultBeat implements Beat {
     private final Map<String, Instant> lastHandled = new HashMap<>();
     private final Map<String, Instant> pending = new HashMap<>();
     private int failures;
+    /** What the last {@link BeatStatus} written said; null when none was written under the current lease. */
+    private Instant statusRenewedAt;
+    private Map<String, Instant> statusHandled = Map.of();
+    private Map<String, Instant> statusPending = Map.of();
 
     public DefaultBeat(Tasks tasks, Broker broker, List<Schedule> schedules, Clock clock, String lockName,
             Duration lockTtl, Duration grace, Duration tick, String owner) {
@@ -290,6 +299,7 @@ public final class DefaultBeat implements Beat {
                 failure = e;
             }
         }
+        writeStatus();
         if (failure != null) {
             throw failure;
         }
@@ -338,6 +348,7 @@ public final class DefaultBeat implements Beat {
         leaderUntil = null;
         lastHandled.clear();
         pending.clear();
+        statusRenewedAt = null;
     }
 
     private void releaseLease() {
@@ -489,6 +500,42 @@ public final class DefaultBeat implements Beat {
                 s.name(), slot, catchUp ? " (catch-up after downtime)" : "", h.id(), h.queue(), s.idempotencyKey(slot));
         pending.remove(s.name());
         return record(s.name(), slot, false);
+    }
+
+    /**
+     * Writes the {@link BeatStatus} for operators, fenced by the lease, when it would say something new: a new
+     * lease or renewal, or a slot handled. A failed write is logged and tried again next pass; it never holds
+     * up scheduling.
+     */
+    private void writeStatus() {
+        if (lease == null || renewedAt.equals(statusRenewedAt) && lastHandled.equals(statusHandled)
+                && pending.equals(statusPending)) {
+            return;
+        }
+        Instant now = clock.instant();
+        List<BeatStatus.ScheduleStatus> list = new ArrayList<>(schedules.size());
+        for (Schedule s : schedules) {
+            String zone = s.zone().equals(ZoneOffset.UTC) ? "UTC" : s.zone().getId();
+            String timing = s.cron().map(c -> "cron " + c + " (" + zone + ")")
+                    .orElseGet(() -> s.interval().map(i -> "every " + i).orElse(""));
+            list.add(new BeatStatus.ScheduleStatus(s.name(), s.taskName(), timing, lastHandled.get(s.name()),
+                    pending.containsKey(s.name()), s.nextFireTimes(now, STATUS_NEXT_TIMES).stream()
+                            .map(ZonedDateTime::toInstant).toList()));
+        }
+        BeatStatus status = new BeatStatus(lockName, owner, lease.fencingToken(), now, renewedAt.plus(lockTtl), list);
+        try {
+            if (!state.putFenced(BeatStatus.key(lockName), status.toJson(), lease)) {
+                lostLease("writing its status was refused (a newer lease exists)");
+                return;
+            }
+        } catch (RuntimeException e) {
+            log.warn("beat {}: writing its status under {} failed; trying again next pass: {}", owner,
+                    BeatStatus.key(lockName), e.toString());
+            return;
+        }
+        statusRenewedAt = renewedAt;
+        statusHandled = Map.copyOf(lastHandled);
+        statusPending = Map.copyOf(pending);
     }
 
     @Override
