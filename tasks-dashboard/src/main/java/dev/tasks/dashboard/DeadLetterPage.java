@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The dead letters of a queue: reason, deliveries, attempt, when it died, arguments and headers; filters by
@@ -29,25 +28,8 @@ final class DeadLetterPage {
 
     /** The list of queues with dead letters (no queue chosen). */
     String index(Html.PageContext ctx) {
-        StringBuilder b = new StringBuilder("<h1>Dead letters</h1>");
-        History.Sample s = history.sample();
-        if (s == null) {
-            s = history.latest();
-        }
-        if (s == null) {
-            b.append("<p class=\"banner error\">The broker could not be read: ").append(Html.text(history.lastError()))
-                    .append("</p>");
-            return Html.page(ctx, "Dead letters", "dead", b.toString());
-        }
-        b.append("<table id=\"dead-queues\"><caption>Dead letters per queue as of ").append(Html.clock(s.at()))
-                .append("</caption><thead><tr><th>Queue</th><th class=\"n\">Dead</th></tr></thead><tbody>");
-        for (QueueStats q : s.queues().values()) {
-            b.append("<tr><th scope=\"row\"><a href=\"/dead?queue=").append(Html.param(q.queue())).append("\">")
-                    .append(Html.text(q.queue())).append("</a></th><td class=\"n\">").append(q.dead())
-                    .append("</td></tr>");
-        }
-        b.append("</tbody></table>");
-        return Html.page(ctx, "Dead letters", "dead", b.toString());
+        return QueueIndex.page(ctx, history, "Dead letters", "dead", "", "/dead", "dead-queues", "Dead letters",
+                QueueStats::dead);
     }
 
     /** The dead letters of one queue, filtered. */
@@ -124,20 +106,11 @@ final class DeadLetterPage {
         reason(b, d.reason());
         b.append("</td><td class=\"n\">")
                 .append(d.deliveryCount()).append("</td><td class=\"n\">")
-                .append(v.attempt() < 0 ? "-" : Integer.toString(v.attempt() + 1)).append("</td><td>")
-                .append(created(v.createdAt())).append("</td><td>")
-                .append(Html.time(d.deadAt())).append("</td><td><details><summary>show</summary><pre class=\"args\">")
-                .append(Html.text(v.arguments())).append("</pre>");
-        if (!v.headers().isEmpty()) {
-            b.append("<table class=\"headers\"><tbody>");
-            for (Map.Entry<String, String> h : v.headers().entrySet()) {
-                b.append("<tr><th>").append(Html.text(h.getKey())).append("</th><td")
-                        .append(DeadLetterView.masked(h.getKey()) ? " class=\"masked\"" : "").append('>')
-                        .append(Html.text(h.getValue())).append("</td></tr>");
-            }
-            b.append("</tbody></table>");
-        }
-        b.append("</details></td>");
+                .append(v.payload().attempt() < 0 ? "-" : Integer.toString(v.payload().attempt() + 1)).append("</td><td>")
+                .append(created(v.payload().createdAt())).append("</td><td>")
+                .append(Html.time(d.deadAt())).append("</td><td>");
+        v.payload().appendDetails(b);
+        b.append("</td>");
         if (write) {
             b.append("<td><button type=\"submit\" name=\"one\" class=\"replay-one\" value=\"").append(id)
                     .append("\">Replay</button></td>");

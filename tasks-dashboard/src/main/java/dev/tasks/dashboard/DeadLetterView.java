@@ -1,82 +1,30 @@
 package dev.tasks.dashboard;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tasks.spi.DeadLetter;
-import java.util.Iterator;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
- * A dead letter as the page shows it: the task name, attempt and creation time read from its payload (an
- * envelope, read as a plain JSON tree so that a malformed or hostile payload is shown, never trusted), the
- * arguments pretty-printed, and header values whose names look secret masked.
+ * A dead letter as the page shows it: the letter and its payload read by {@link PayloadView}.
  *
  * @param letter the dead letter
- * @param taskName the envelope's task name, or null when the payload is not an envelope
- * @param attempt the envelope's attempt number (0 for the first run), or -1
- * @param createdAt the envelope's creation time as written, or null
- * @param arguments positional and named arguments, pretty-printed JSON, or the raw payload when unreadable
- * @param headers header names to values, secret-looking ones masked
+ * @param payload its payload as shown
  */
-record DeadLetterView(DeadLetter letter, String taskName, int attempt, String createdAt, String arguments,
-        Map<String, String> headers) {
+record DeadLetterView(DeadLetter letter, PayloadView payload) {
 
     /** What a masked header value shows. */
-    static final String MASK = "••••••";
-
-    /** Header names that are masked: credentials, tokens, keys, cookies, signatures. */
-    static final Pattern SECRET_NAME = Pattern.compile(
-            "(?i).*(pass|secret|token|auth|cookie|session|credential|signature|api[-_.]?key|private|bearer).*");
-
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String MASK = PayloadView.MASK;
 
     static DeadLetterView of(DeadLetter d) {
-        JsonNode root;
-        try {
-            root = d.payload() == null ? null : JSON.readTree(d.payload());
-        } catch (JsonProcessingException | RuntimeException e) {
-            root = null;
-        }
-        if (root == null || !root.isObject()) {
-            return new DeadLetterView(d, null, -1, null, d.payload(), Map.of());
-        }
-        String task = root.path("task").isTextual() ? root.path("task").asText() : null;
-        int attempt = root.path("attempt").canConvertToInt() ? root.path("attempt").asInt() : -1;
-        String created = root.path("createdAt").isValueNode() ? root.path("createdAt").asText() : null;
-        ObjectNode args = JSON.createObjectNode();
-        args.set("args", root.path("args").isMissingNode() ? JSON.createArrayNode() : root.get("args"));
-        if (root.hasNonNull("kwargs")) {
-            args.set("kwargs", root.get("kwargs"));
-        }
-        Map<String, String> headers = new TreeMap<>();
-        JsonNode h = root.path("headers");
-        if (h.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = h.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                headers.put(e.getKey(), masked(e.getKey()) ? MASK : e.getValue().asText());
-            }
-        }
-        String pretty;
-        try {
-            pretty = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(args);
-        } catch (JsonProcessingException e) {
-            pretty = d.payload();
-        }
-        return new DeadLetterView(d, task, attempt, created, pretty, headers);
+        return new DeadLetterView(d, PayloadView.of(d.payload()));
     }
 
-    /** Whether a header of this name is shown masked. */
-    static boolean masked(String headerName) {
-        return SECRET_NAME.matcher(headerName).matches();
+    /** The envelope's task name, or null when the payload is not an envelope. */
+    String taskName() {
+        return payload.taskName();
     }
 
     /** Whether this letter passes the page's filters (substring, case-insensitive; blank matches all). */
     boolean matches(String taskFilter, String reasonFilter) {
-        return contains(taskName, taskFilter) && contains(letter.reason(), reasonFilter);
+        return contains(payload.taskName(), taskFilter) && contains(letter.reason(), reasonFilter);
     }
 
     private static boolean contains(String value, String filter) {

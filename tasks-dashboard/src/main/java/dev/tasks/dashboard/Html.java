@@ -94,6 +94,8 @@ final class Html {
                 .append("<header><a class=\"brand\" href=\"/\">tasks</a><nav>");
         nav(b, "/", "Overview", "overview", active);
         nav(b, "/dead", "Dead letters", "dead", active);
+        nav(b, "/delayed", "Delayed", "delayed", active);
+        nav(b, "/schedules", "Schedules", "schedules", active);
         nav(b, "/task", "Tasks", "task", active);
         nav(b, "/workers", "Workers", "workers", active);
         b.append("</nav><span class=\"broker\" title=\"broker\">").append(text(ctx.brokerDescription()))

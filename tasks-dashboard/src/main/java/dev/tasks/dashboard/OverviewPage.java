@@ -57,8 +57,14 @@ final class OverviewPage {
             total[3] += q.dead();
             String name = Html.text(q.queue());
             b.append("<tr data-queue=\"").append(name).append("\"><th scope=\"row\" class=\"queue\">").append(name)
-                    .append("</th><td class=\"n ready\">").append(q.ready()).append("</td><td class=\"n delayed\">")
-                    .append(q.delayed()).append("</td><td class=\"n inflight\">").append(q.inFlight())
+                    .append("</th><td class=\"n ready\">").append(q.ready()).append("</td><td class=\"n delayed\">");
+            if (q.delayed() > 0) {
+                b.append("<a href=\"/delayed?queue=").append(Html.param(q.queue())).append("\">").append(q.delayed())
+                        .append("</a>");
+            } else {
+                b.append(0);
+            }
+            b.append("</td><td class=\"n inflight\">").append(q.inFlight())
                     .append("</td><td class=\"n dead\">");
             if (q.dead() > 0) {
                 b.append("<a href=\"/dead?queue=").append(Html.param(q.queue())).append("\">").append(q.dead())

@@ -40,8 +40,10 @@ final class Router implements HttpHandler {
     private final Clock clock;
     private final OverviewPage overview;
     private final DeadLetterPage deadLetters;
+    private final DelayedPage delayed;
     private final TaskPage tasks;
     private final WorkersPage workers;
+    private final SchedulesPage schedules;
     private final Map<String, String> notices = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
 
@@ -51,8 +53,10 @@ final class Router implements HttpHandler {
         this.clock = clock;
         this.overview = new OverviewPage(history, refresh);
         this.deadLetters = new DeadLetterPage(broker, history, clock);
+        this.delayed = new DelayedPage(broker, history, clock);
         this.tasks = new TaskPage(broker, clock);
         this.workers = new WorkersPage(broker, clock, refresh);
+        this.schedules = new SchedulesPage(broker, clock, refresh);
     }
 
     @Override
@@ -126,12 +130,23 @@ final class Router implements HttpHandler {
                     send(ex, 200, "text/html", deadLetters.index(ctx));
                 } else {
                     send(ex, 200, "text/html", deadLetters.page(ctx, queue, first(query, "task"), first(query, "reason"),
-                            limit(first(query, "limit"))));
+                            limit(first(query, "limit"), DeadLetterPage.DEFAULT_LIMIT)));
+                }
+            }
+            case "/delayed" -> {
+                String queue = first(query, "queue");
+                if (queue == null || queue.isBlank()) {
+                    send(ex, 200, "text/html", delayed.index(ctx));
+                } else {
+                    send(ex, 200, "text/html", delayed.page(ctx, queue, limit(first(query, "limit"),
+                            DelayedPage.DEFAULT_LIMIT)));
                 }
             }
             case "/task" -> send(ex, 200, "text/html", tasks.page(ctx, first(query, "id")));
             case "/workers" -> send(ex, 200, "text/html", workers.page(ctx));
             case "/live/workers" -> send(ex, 200, "text/html", workers.live());
+            case "/schedules" -> send(ex, 200, "text/html", schedules.page(ctx, first(query, "lock")));
+            case "/live/schedules" -> send(ex, 200, "text/html", schedules.live(first(query, "lock")));
             case "/static/dashboard.css" -> resource(ex, "dashboard.css", "text/css");
             case "/static/dashboard.js" -> resource(ex, "dashboard.js", "text/javascript");
             default -> send(ex, 404, "text/plain", "no such page: " + path);
@@ -174,8 +189,14 @@ final class Router implements HttpHandler {
     private void revoke(HttpExchange ex, Map<String, List<String>> form) throws IOException {
         String id = required(form, "id");
         boolean terminate = "yes".equals(first(form, "terminate"));
+        String fromQueue = first(form, "queue"); // set by the delayed tasks page, which the answer returns to
         TaskHandle.of(id, null, null, broker, clock).revoke(terminate);
         log.info("dashboard: revoked task {}{}", LogSafe.escape(id), terminate ? " (terminate)" : "");
+        if (fromQueue != null && !fromQueue.isBlank()) {
+            redirect(ex, "/delayed?queue=" + enc(fromQueue), "revoked task " + id + "; it stays in queue " + fromQueue
+                    + " until it is due, and the worker that fetches it then drops it");
+            return;
+        }
         redirect(ex, "/task?id=" + enc(id), "revoked task " + id
                 + (terminate ? "; a run in progress is interrupted at its worker's next heartbeat" : ""));
     }
@@ -271,9 +292,9 @@ final class Router implements HttpHandler {
         return v;
     }
 
-    private static int limit(String raw) {
+    private static int limit(String raw, int fallback) {
         if (raw == null || raw.isBlank()) {
-            return DeadLetterPage.DEFAULT_LIMIT;
+            return fallback;
         }
         try {
             int n = Integer.parseInt(raw.strip());

@@ -10,14 +10,19 @@ import dev.tasks.TaskHandle;
 import dev.tasks.TaskRegistry;
 import dev.tasks.TaskState;
 import dev.tasks.Tasks;
+import dev.tasks.beat.Beat;
+import dev.tasks.beat.Schedule;
+import dev.tasks.spi.BeatStatus;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.Delivery;
+import dev.tasks.spi.LeaderLock;
 import dev.tasks.spi.OutboundMessage;
 import dev.tasks.spi.QueueStats;
 import dev.tasks.spi.WorkerInfo;
 import dev.tasks.worker.Worker;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -30,8 +35,8 @@ import org.openqa.selenium.WebElement;
 
 /**
  * The dashboard in a real headless browser against a real broker and a real worker: the counts it shows
- * are the broker's, a replayed dead letter runs, a purge asks first, a revoked delayed task never runs, and
- * hostile text stays text. One broker, worker, dashboard and browser per class; each test uses its own
+ * are the broker's, a replayed dead letter runs, a purge asks first, a revoked delayed task never runs, the
+ * delayed tasks and the beat's schedules are the broker's, and hostile text stays text. One broker, worker, dashboard and browser per class; each test uses its own
  * queues. Subclassed per broker.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -309,5 +314,114 @@ abstract class DashboardBrowserTest {
         });
         screenshot("dashboard-workers");
         admin.workers().orElseThrow().remove(dead);
+    }
+
+    @Test
+    void delayed_page_lists_countdown_tasks_soonest_first_with_their_due_time_and_revokes_one() {
+        String q = queue("delayed");
+        TaskHandle later = tasks.send(Signature.of("dash.ok", "later").queue(q).countdown(Duration.ofHours(2)));
+        TaskHandle soon = tasks.send(Signature.of("dash.ok", "soon").queue(q).countdown(Duration.ofHours(1)));
+        List<dev.tasks.spi.DelayedMessage> listed = admin.delayed(q, 10);
+        assertThat(listed).extracting(dev.tasks.spi.DelayedMessage::id).containsExactly(soon.id(), later.id());
+        Instant soonDue = listed.get(0).dueAt();
+
+        open("/");
+        await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> browser.driver
+                .findElement(By.cssSelector("tr[data-queue='" + q + "'] td.delayed a")).click());
+        assertThat(text("delayed-count")).isEqualTo("2");
+        List<WebElement> rows = browser.driver.findElements(By.cssSelector("tr.delayed"));
+        assertThat(rows).extracting(r -> r.getAttribute("data-id")).containsExactly(soon.id(), later.id());
+        WebElement first = rows.get(0);
+        assertThat(first.findElement(By.className("task-name")).getText()).isEqualTo("dash.ok");
+        assertThat(first.findElement(By.className("task-id")).getText()).isEqualTo(soon.id());
+        assertThat(first.findElement(By.cssSelector("td.due time")).getAttribute("datetime"))
+                .isEqualTo(soonDue.truncatedTo(ChronoUnit.SECONDS).toString());
+        assertThat(first.findElement(By.className("due-in")).getText()).matches("in (59m \\d\\ds|1h 00m)");
+        assertThat(first.findElement(By.className("why")).getText()).isEqualTo("countdown or eta");
+        assertThat(first.findElement(By.className("attempt")).getText()).isEqualTo("1");
+        assertThat(first.findElement(By.className("revoked-state")).getText()).isEqualTo("no");
+        screenshot("dashboard-delayed");
+
+        first.findElement(By.className("revoke-one")).click();
+        assertThat(text("notice")).isEqualTo("revoked task " + soon.id() + "; it stays in queue " + q
+                + " until it is due, and the worker that fetches it then drops it");
+        WebElement revokedRow = browser.driver.findElement(By.cssSelector("tr.delayed[data-id='" + soon.id() + "']"));
+        assertThat(revokedRow.getAttribute("class")).contains("revoked");
+        assertThat(revokedRow.findElement(By.className("revoked-state")).getText()).isEqualTo("yes");
+        assertThat(revokedRow.findElements(By.className("revoke-one"))).isEmpty();
+        assertThat(admin.control().revoked(List.of(soon.id(), later.id()))).containsOnlyKeys(soon.id());
+        assertThat(soon.state()).isEqualTo(TaskState.REVOKED);
+        assertThat(admin.stats(q).delayed()).as("revoking removes nothing from the queue").isEqualTo(2);
+    }
+
+    @Test
+    void a_hostile_task_name_on_the_delayed_page_shows_as_text() {
+        String q = queue("hostile-delayed");
+        String id = UUID.randomUUID().toString();
+        String name = "<script>window.pwned=3</script><img src=x onerror=\"window.pwned=4\">";
+        admin.publish(new OutboundMessage(id, q, 0, Instant.now().plusSeconds(3600), envelope(id, name, q, null)));
+        open("/delayed?queue=" + q);
+        WebElement row = browser.driver.findElement(By.cssSelector("tr.delayed"));
+        assertThat(row.findElement(By.className("task-name")).getText()).isEqualTo(name);
+        assertThat(browser.driver.executeScript(
+                "return document.querySelectorAll('tr.delayed script, tr.delayed img').length")).isEqualTo(0L);
+        assertThat(browser.driver.executeScript("return typeof window.pwned")).isEqualTo("undefined");
+    }
+
+    @Test
+    void schedules_page_shows_the_leader_and_each_schedules_next_fire_time_and_last_slot() {
+        Schedule hourly = Schedule.builder("hourly-report").task("dash.ok", "hourly").cron("0 * * * *").queue(work)
+                .build();
+        Schedule often = Schedule.builder("every-second").task("dash.ok", "tick").every(Duration.ofSeconds(1))
+                .queue(work).build();
+        try (Beat beat = Beat.builder().tasks(tasks).broker(connect()).schedules(hourly, often)
+                .tick(Duration.ofMillis(100)).build()) {
+            beat.start();
+            await().atMost(TIMEOUT).until(beat::isLeader);
+            open("/schedules");
+            assertThat(text("beat-leader")).isEqualTo(beat.owner());
+            await().atMost(TIMEOUT).ignoreExceptions().untilAsserted(() -> {
+                // the list is redrawn every refresh: look the rows up again on each try
+                Instant now = Instant.now();
+                WebElement h = browser.driver.findElement(By.cssSelector("tr[data-schedule='hourly-report']"));
+                assertThat(h.findElement(By.className("task-name")).getText()).isEqualTo("dash.ok");
+                assertThat(h.findElement(By.className("timing")).getText()).isEqualTo("cron 0 * * * * (UTC)");
+                Instant nextHour = now.truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
+                assertThat(h.findElement(By.cssSelector("td.next time")).getAttribute("datetime"))
+                        .isIn(nextHour.toString(), nextHour.plus(Duration.ofHours(1)).toString());
+                assertThat(h.findElements(By.cssSelector("td.then time"))).hasSize(2);
+                WebElement e = browser.driver.findElement(By.cssSelector("tr[data-schedule='every-second']"));
+                assertThat(e.findElement(By.className("timing")).getText()).isEqualTo("every PT1S");
+                assertThat(e.findElements(By.cssSelector("td.last time"))).as("a slot fired").hasSize(1);
+            });
+            await().atMost(TIMEOUT).until(() -> impl.runs("tick") >= 1);
+            assertThat(browser.driver.findElements(By.id("beat-stale"))).isEmpty();
+            screenshot("dashboard-schedules");
+        }
+        assertThat(impl.runs("hourly")).isZero();
+    }
+
+    @Test
+    void schedules_page_shows_hostile_schedule_names_as_text_and_marks_a_leader_whose_lease_ran_out() {
+        String lock = "dash-lock-" + UUID.randomUUID().toString().substring(0, 8);
+        LeaderLock.LockLease lease = admin.leaderLock().tryAcquire(lock, "<b>owner</b>", Duration.ofMinutes(1))
+                .orElseThrow();
+        Instant now = Instant.now();
+        String name = "<script>window.pwned=5</script>";
+        BeatStatus status = new BeatStatus(lock, "<b>owner</b>", lease.fencingToken(), now.minusSeconds(90),
+                now.minusSeconds(60), List.of(new BeatStatus.ScheduleStatus(name, "<img src=x onerror=\"window.pwned=6\">",
+                        "every PT1H", now.minusSeconds(120), true, List.of(now.plusSeconds(3480)))));
+        assertThat(admin.state().putFenced(BeatStatus.key(lock), status.toJson(), lease)).isTrue();
+
+        open("/schedules?lock=" + lock);
+        assertThat(text("beat-leader")).isEqualTo("<b>owner</b>");
+        assertThat(text("beat-stale")).contains("ran out").contains("no other beat took over");
+        WebElement row = browser.driver.findElement(By.cssSelector("tr.schedule"));
+        assertThat(row.findElement(By.className("schedule-name")).getText()).isEqualTo(name);
+        assertThat(row.findElement(By.className("pending")).getText()).isEqualTo("(enqueue not confirmed yet)");
+        assertThat(browser.driver.executeScript(
+                "return document.querySelectorAll('main script, main img, main b#beat-leader b').length")).isEqualTo(0L);
+        assertThat(browser.driver.executeScript("return typeof window.pwned")).isEqualTo("undefined");
+        admin.leaderLock().release(lease);
     }
 }

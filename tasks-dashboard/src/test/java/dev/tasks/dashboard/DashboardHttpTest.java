@@ -3,7 +3,10 @@ package dev.tasks.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tasks.memory.InMemoryBroker;
+import dev.tasks.spi.Broker;
+import dev.tasks.spi.DelayedMessage;
 import dev.tasks.spi.Delivery;
+import dev.tasks.spi.ForwardingBroker;
 import dev.tasks.spi.OutboundMessage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -186,7 +189,8 @@ class DashboardHttpTest {
     @Test
     void every_page_forbids_framing_inline_script_and_foreign_assets() throws Exception {
         start(Dashboard.builder());
-        for (String path : List.of("/", "/dead", "/task?id=x", "/workers", "/live/overview")) {
+        for (String path : List.of("/", "/dead", "/task?id=x", "/workers", "/live/overview", "/delayed",
+                "/delayed?queue=q5", "/schedules", "/live/schedules?lock=beat")) {
             HttpResponse<String> r = get(path, null);
             assertThat(r.statusCode()).as(path).isEqualTo(200);
             assertThat(r.headers().firstValue("Content-Security-Policy").orElseThrow())
@@ -196,6 +200,34 @@ class DashboardHttpTest {
         }
         assertThat(get("/static/dashboard.js", null).body()).doesNotContain("http://", "https://");
         assertThat(get("/static/dashboard.css", null).body()).doesNotContain("http://", "https://", "@import");
+    }
+
+    @Test
+    void a_broker_that_cannot_list_delayed_tasks_gets_a_page_that_says_so() throws Exception {
+        try (Broker plain = new ForwardingBroker(broker) {
+            @Override
+            public List<DelayedMessage> delayed(String queue, int limit) {
+                throw new UnsupportedOperationException("broker " + describe() + " cannot list its delayed messages");
+            }
+
+            @Override
+            public void close() {}
+        }) {
+            dashboard = Dashboard.builder().broker(plain).port(0).build().start();
+            HttpResponse<String> r = get("/delayed?queue=q6", null);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("id=\"delayed-unsupported\"", "This broker cannot list its delayed tasks")
+                    .doesNotContain("id=\"delayed\"");
+        }
+    }
+
+    @Test
+    void the_delayed_page_of_a_queue_without_delayed_tasks_and_a_missing_beat_status_say_so() throws Exception {
+        start(Dashboard.builder());
+        broker.publish(new OutboundMessage("m-now", "q7", 0, null, "{}"));
+        assertThat(get("/delayed?queue=q7", null).body()).contains("<b id=\"delayed-count\">0</b>", "No delayed tasks.");
+        assertThat(get("/delayed?queue=q7&limit=0", null).statusCode()).isEqualTo(400);
+        assertThat(get("/schedules", null).body()).contains("id=\"no-beat\"", "beat:status:beat");
     }
 
     private String rawGet(String host) throws IOException {
