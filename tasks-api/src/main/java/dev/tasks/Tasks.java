@@ -1,10 +1,13 @@
 package dev.tasks;
 
+import dev.tasks.hooks.Hooks;
+import dev.tasks.hooks.PublishInterceptor;
 import dev.tasks.internal.DefaultTasks;
 import dev.tasks.internal.TransactionSynchronizers;
 import dev.tasks.routing.Routes;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.PublishMetrics;
+import dev.tasks.spi.runtime.HookRunner;
 import dev.tasks.spi.TransactionSynchronizer;
 import dev.tasks.spi.TransactionalPublisher;
 import dev.tasks.tx.TransactionalDataSource;
@@ -124,8 +127,36 @@ public interface Tasks extends AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private boolean eager;
         private PublishMetrics metrics = PublishMetrics.NONE;
+        private final Hooks.Builder hooks = Hooks.builder();
+        private boolean discoverHooks = true;
 
         private Builder() {}
+
+        /**
+         * Adds hooks; only their publish interceptors apply to a client (run interceptors and listeners are
+         * the worker's). Hooks added here are outside (run before) those added later and those found on the
+         * class path. See {@link PublishInterceptor} for the order and the error rules.
+         */
+        public Builder hooks(Hooks hooks) {
+            this.hooks.include(Objects.requireNonNull(hooks, "hooks"));
+            return this;
+        }
+
+        /** Adds a publish interceptor, inside those added before (see {@link PublishInterceptor}). */
+        public Builder aroundPublish(PublishInterceptor interceptor) {
+            this.hooks.aroundPublish(interceptor);
+            return this;
+        }
+
+        /**
+         * Whether hooks listed on the class path ({@link dev.tasks.hooks.HookProvider} and
+         * {@link dev.tasks.spi.TaskProvider#hooks} services) are added after those of this builder
+         * (default: true).
+         */
+        public Builder discoverHooks(boolean discover) {
+            this.discoverHooks = discover;
+            return this;
+        }
 
         /** Publishes to this broker (the caller closes it). */
         public Builder broker(Broker broker) {
@@ -256,8 +287,17 @@ public interface Tasks extends AutoCloseable {
             if (b == null && !eager) {
                 throw new IllegalStateException("Tasks.builder(): set broker(..) or brokerUrl(..)");
             }
+            Hooks.Builder all = Hooks.builder().include(hooks.build());
+            if (discoverHooks) {
+                all.discover(classLoader());
+            }
             return new DefaultTasks(b, owned, registry.build(), effectiveRoutes, transactions, transactionalPublisher,
-                    maxPayloadBytes, clock, eager, metrics);
+                    maxPayloadBytes, clock, eager, metrics, new HookRunner(all.build()));
+        }
+
+        private static ClassLoader classLoader() {
+            ClassLoader l = Thread.currentThread().getContextClassLoader();
+            return l != null ? l : Tasks.class.getClassLoader();
         }
     }
 }

@@ -31,6 +31,7 @@ import dev.tasks.spi.ResultStore.StoredResult;
 import dev.tasks.spi.TransactionContext;
 import dev.tasks.spi.TransactionSynchronizer;
 import dev.tasks.spi.TransactionalPublisher;
+import dev.tasks.spi.runtime.HookRunner;
 import dev.tasks.spi.runtime.TaskContextHolder;
 import dev.tasks.spi.runtime.Workflows;
 import dev.tasks.spi.support.Ids;
@@ -75,10 +76,12 @@ public final class DefaultTasks implements Tasks {
     private final ThreadLocal<Capture> capture = new ThreadLocal<>();
     private final ResultStore eagerResults;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final HookRunner hooks;
 
     public DefaultTasks(Broker broker, boolean ownsBroker, TaskRegistry registry, Routes routes,
             TransactionSynchronizer transactions, TransactionalPublisher transactionalPublisher, int maxPayloadBytes,
-            Clock clock, boolean eager, PublishMetrics metrics) {
+            Clock clock, boolean eager, PublishMetrics metrics, HookRunner hooks) {
+        this.hooks = hooks;
         this.broker = broker;
         this.ownsBroker = ownsBroker;
         this.registry = registry;
@@ -126,8 +129,13 @@ public final class DefaultTasks implements Tasks {
     @Override
     public List<TaskHandle> sendAll(List<Signature> signatures) {
         List<Prepared> prepared = new ArrayList<>(signatures.size());
-        for (Signature s : signatures) {
-            prepared.add(prepare(resolve(s), s.options(), true));
+        try {
+            for (Signature s : signatures) {
+                prepared.add(prepare(resolve(s), s.options(), true));
+            }
+        } catch (RuntimeException | Error e) {
+            end(prepared.stream().map(Prepared::scope).toList(), e); // nothing of the batch is sent
+            throw e;
         }
         publishNow(prepared);
         List<TaskHandle> handles = new ArrayList<>(prepared.size());
@@ -188,16 +196,27 @@ public final class DefaultTasks implements Tasks {
             @Override public boolean continuation() { return false; }
         });
         List<OutboundMessage> messages = new ArrayList<>(first.size());
-        for (Envelope env : first) {
-            String payload = codec.encode(env);
-            int size = EnvelopeCodec.sizeOf(payload);
-            if (size > maxPayloadBytes) {
-                metrics.rejected(env.task(), env.queue(), "payload_too_large");
-                throw new PayloadTooLargeException(env.task(), size, maxPayloadBytes);
+        List<Envelope> envelopes = new ArrayList<>(first.size());
+        List<HookRunner.Scope> scopes = new ArrayList<>(first.size());
+        try {
+            for (Envelope started : first) {
+                HookRunner.Scope scope = hooks.publishing(started);
+                scopes.add(scope);
+                Envelope env = scope.envelope();
+                String payload = codec.encode(env);
+                int size = EnvelopeCodec.sizeOf(payload);
+                if (size > maxPayloadBytes) {
+                    metrics.rejected(env.task(), env.queue(), "payload_too_large");
+                    throw new PayloadTooLargeException(env.task(), size, maxPayloadBytes);
+                }
+                envelopes.add(env);
+                messages.add(new OutboundMessage(env.id(), env.queue(), env.priority(), env.eta(), payload));
             }
-            messages.add(new OutboundMessage(env.id(), env.queue(), env.priority(), env.eta(), payload));
+        } catch (RuntimeException | Error e) {
+            end(scopes, e);
+            throw e;
         }
-        publish(messages, first);
+        publish(messages, envelopes, scopes);
         List<TaskHandle> all = new ArrayList<>();
         for (com.fasterxml.jackson.databind.JsonNode n : Workflows.tasks(root, false)) {
             all.add(handleOf(n.get("id").asText(), n.get("task").asText(), n.path("queue").asText(null)));
@@ -357,7 +376,8 @@ public final class DefaultTasks implements Tasks {
 
     // ---- building messages --------------------------------------------------------------------------
 
-    private record Prepared(Envelope envelope, OutboundMessage message, TaskHandle handle, TaskDefinition definition) {}
+    private record Prepared(Envelope envelope, OutboundMessage message, TaskHandle handle, TaskDefinition definition,
+            HookRunner.Scope scope) {}
 
     private Prepared prepare(Invocation inv, EnqueueOptions options, boolean checkArgs) {
         try {
@@ -410,6 +430,18 @@ public final class DefaultTasks implements Tasks {
         }
         String id = Ids.newId(clock);
         Optional<TaskContext> parent = TaskContext.find();
+        HookRunner.Scope scope = hooks.publishing(id, name, queue, options.headers());
+        try {
+            return encode(inv, id, queue, eta, expires, priority, key, args, now, parent, scope);
+        } catch (RuntimeException | Error e) {
+            scope.end(e);
+            throw e;
+        }
+    }
+
+    private Prepared encode(Invocation inv, String id, String queue, Instant eta, Instant expires, int priority,
+            String key, ArrayNode args, Instant now, Optional<TaskContext> parent, HookRunner.Scope scope) {
+        String name = inv.name;
         Envelope env = Envelope.builder(id, name)
                 .args(args)
                 .queue(queue)
@@ -417,7 +449,7 @@ public final class DefaultTasks implements Tasks {
                 .expires(expires)
                 .priority(priority)
                 .idempotencyKey(key)
-                .headers(options.headers())
+                .headers(scope.headers())
                 .parentId(parent.map(TaskContext::taskId).orElse(null))
                 .createdAt(now)
                 .build();
@@ -432,7 +464,7 @@ public final class DefaultTasks implements Tasks {
             throw new PayloadTooLargeException(name, size, maxPayloadBytes);
         }
         OutboundMessage msg = new OutboundMessage(id, queue, priority, eta, payload);
-        return new Prepared(env, msg, handleOf(id, name, queue), def);
+        return new Prepared(env, msg, handleOf(id, name, queue), inv.definition, scope);
     }
 
     private static String sha256(String s) {
@@ -447,32 +479,53 @@ public final class DefaultTasks implements Tasks {
 
     private void publishNow(List<Prepared> prepared) {
         if (eager) {
-            for (Prepared p : prepared) {
-                runEagerly(p);
+            for (int i = 0; i < prepared.size(); i++) {
+                Prepared p = prepared.get(i);
+                try {
+                    runEagerly(p);
+                } catch (RuntimeException | Error e) {
+                    p.scope.end(e);
+                    end(prepared.subList(i + 1, prepared.size()).stream().map(Prepared::scope).toList(), e);
+                    throw e;
+                }
+                p.scope.end(null);
             }
             return;
         }
         List<OutboundMessage> messages = new ArrayList<>(prepared.size());
         List<Envelope> envelopes = new ArrayList<>(prepared.size());
+        List<HookRunner.Scope> scopes = new ArrayList<>(prepared.size());
         for (Prepared p : prepared) {
             messages.add(p.message);
             envelopes.add(p.envelope);
+            scopes.add(p.scope);
         }
-        publish(messages, envelopes);
+        publish(messages, envelopes, scopes);
     }
 
-    /** Publishes and counts: every message as published, or every one as failed when the broker threw. */
-    private void publish(List<OutboundMessage> messages, List<Envelope> envelopes) {
+    /**
+     * Publishes and counts: every message as published, or every one as failed when the broker threw; then
+     * ends the publish hooks' scopes with the outcome.
+     */
+    private void publish(List<OutboundMessage> messages, List<Envelope> envelopes, List<HookRunner.Scope> scopes) {
         try {
             broker.publish(messages);
         } catch (RuntimeException | Error e) {
             for (Envelope env : envelopes) {
                 metrics.failed(env.task(), env.queue());
             }
+            end(scopes, e);
             throw e;
         }
         for (Envelope env : envelopes) {
             metrics.published(env.task(), env.queue());
+        }
+        end(scopes, null);
+    }
+
+    private static void end(List<HookRunner.Scope> scopes, Throwable failure) {
+        for (HookRunner.Scope scope : scopes) {
+            scope.end(failure);
         }
     }
 
@@ -489,12 +542,32 @@ public final class DefaultTasks implements Tasks {
             publishNow(List.of(p));
             return p.handle;
         }
-        if (!eager && transactionalPublisher != null
-                && transactionalPublisher.publishInTransaction(tx.get(), List.of(p.message))) {
+        boolean written;
+        try {
+            written = !eager && transactionalPublisher != null
+                    && transactionalPublisher.publishInTransaction(tx.get(), List.of(p.message));
+        } catch (RuntimeException | Error e) {
+            p.scope.end(e);
+            throw e;
+        }
+        if (written) {
             metrics.published(p.envelope.task(), p.envelope.queue());
+            p.scope.end(null);
             return p.handle;
         }
-        tx.get().afterCommit(() -> {
+        try {
+            afterCommit(tx.get(), p);
+        } catch (RuntimeException | Error e) {
+            p.scope.end(e);
+            throw e;
+        }
+        // Handed to the transaction: the hooks' part ends here (a rollback drops the task; see PublishInterceptor).
+        p.scope.end(null);
+        return p.handle;
+    }
+
+    private void afterCommit(TransactionContext tx, Prepared p) {
+        tx.afterCommit(() -> {
             try {
                 publishNow(List.of(p));
             } catch (RuntimeException e) {
@@ -505,7 +578,6 @@ public final class DefaultTasks implements Tasks {
                 throw e;
             }
         });
-        return p.handle;
     }
 
     private void runEagerly(Prepared p) {

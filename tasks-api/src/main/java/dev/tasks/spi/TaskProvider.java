@@ -10,4 +10,10 @@ public interface TaskProvider {
 
     /** Registers task interfaces and their implementations. */
     void register(TaskRegistry.Builder registry);
+
+    /**
+     * Adds the application's hooks (interceptors and listeners), for a {@code Tasks} or {@code Worker} that
+     * discovers hooks on the class path (their default). Default: none.
+     */
+    default void hooks(dev.tasks.hooks.Hooks.Builder hooks) {}
 }

@@ -2,6 +2,9 @@ package dev.tasks.worker;
 
 import dev.tasks.ConfigurationException;
 import dev.tasks.TaskRegistry;
+import dev.tasks.hooks.Hooks;
+import dev.tasks.hooks.RunInterceptor;
+import dev.tasks.hooks.TaskListener;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.Queues;
 import dev.tasks.spi.support.VirtualThreads;
@@ -136,8 +139,43 @@ public interface Worker extends AutoCloseable {
         Clock clock = Clock.systemUTC();
         MeterRegistry meterRegistry;
         String workerId;
+        final Hooks.Builder hooks = Hooks.builder();
+        boolean discoverHooks = true;
 
         Builder() {}
+
+        /**
+         * Adds hooks: run interceptors around each run, listeners, and publish interceptors for the next steps
+         * of workflows this worker starts. Hooks added here are outside (run before) those added later and
+         * those found on the class path. See {@link RunInterceptor} and {@link TaskListener} for the order
+         * and the error rules.
+         */
+        public Builder hooks(Hooks hooks) {
+            this.hooks.include(Objects.requireNonNull(hooks, "hooks"));
+            return this;
+        }
+
+        /** Adds a run interceptor, inside those added before (see {@link RunInterceptor}). */
+        public Builder aroundRun(RunInterceptor interceptor) {
+            this.hooks.aroundRun(interceptor);
+            return this;
+        }
+
+        /** Adds a listener, called after those added before (see {@link TaskListener}). */
+        public Builder listener(TaskListener listener) {
+            this.hooks.listener(listener);
+            return this;
+        }
+
+        /**
+         * Whether hooks listed on the class path ({@link dev.tasks.hooks.HookProvider} and
+         * {@link dev.tasks.spi.TaskProvider#hooks} services) are added after those of this builder
+         * (default: true).
+         */
+        public Builder discoverHooks(boolean discover) {
+            this.discoverHooks = discover;
+            return this;
+        }
 
         /** The broker to fetch from (required). The worker does not close it. */
         public Builder broker(Broker broker) {
@@ -332,7 +370,12 @@ public interface Worker extends AutoCloseable {
             int stuck = maxStuckThreads != null ? maxStuckThreads : c;
             String id = workerId != null ? workerId : defaultWorkerId();
             MeterRegistry meters = meterRegistry != null ? meterRegistry : new SimpleMeterRegistry();
-            return new DefaultWorker(new WorkerConfig(this, c, p, stuck, id, meters));
+            Hooks.Builder all = Hooks.builder().include(hooks.build());
+            if (discoverHooks) {
+                ClassLoader loader = Thread.currentThread().getContextClassLoader();
+                all.discover(loader != null ? loader : Worker.class.getClassLoader());
+            }
+            return new DefaultWorker(new WorkerConfig(this, c, p, stuck, id, meters, all.build()));
         }
 
         private static Duration atLeast(String name, Duration value, Duration min) {

@@ -1,6 +1,7 @@
 package dev.tasks.worker;
 
 import dev.tasks.TaskRegistry;
+import dev.tasks.hooks.Hooks;
 import dev.tasks.spi.Broker;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -64,9 +65,11 @@ public final class WorkerConfig {
     private final Clock clock;
     private final MeterRegistry meterRegistry;
     private final String workerId;
+    private final Hooks hooks;
 
     WorkerConfig(Worker.Builder b, int concurrency, int prefetch, int maxStuckThreads, String workerId,
-            MeterRegistry meterRegistry) {
+            MeterRegistry meterRegistry, Hooks hooks) {
+        this.hooks = hooks;
         this.broker = b.broker;
         this.registry = b.registry;
         this.queues = List.copyOf(b.queues);
@@ -89,6 +92,9 @@ public final class WorkerConfig {
         this.meterRegistry = meterRegistry;
         this.workerId = workerId;
     }
+
+    /** The hooks: those of the builder, then those found on the class path. */
+    public Hooks hooks() { return hooks; }
 
     /** The broker tasks are fetched from (owned by the caller: the worker does not close it). */
     public Broker broker() { return broker; }
@@ -171,7 +177,7 @@ public final class WorkerConfig {
                 + ", shutdownGrace=" + shutdownGrace + ", maxStuckThreads=" + maxStuckThreads + ", unknownTaskGrace="
                 + unknownTaskGrace + ", maxDeliveries=" + maxDeliveries + ", maxMessageBytes=" + maxMessageBytes
                 + ", resultTtl=" + resultTtl
-                + ", statsInterval=" + statsInterval + ", tasks=" + registry.definitions().size();
+                + ", statsInterval=" + statsInterval + ", tasks=" + registry.definitions().size() + (hooks.isEmpty() ? "" : ", hooks=" + hooks);
     }
 
     @Override

@@ -14,10 +14,16 @@ import dev.tasks.TaskState;
 import dev.tasks.Tasks;
 import dev.tasks.Workflow;
 import dev.tasks.WorkflowHandle;
+import dev.tasks.hooks.After;
+import dev.tasks.hooks.Hooks;
+import dev.tasks.hooks.PublishInterceptor;
+import dev.tasks.hooks.TaskInfo;
+import dev.tasks.hooks.TaskListener;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.ResultStore.StoredResult;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -81,10 +87,15 @@ public abstract class CanvasContractTest {
 
     /** Starts a worker on its own broker connection. */
     protected Worker startWorker(int concurrency) {
+        return startWorker(concurrency, Hooks.none());
+    }
+
+    /** Starts a worker with hooks on its own broker connection. */
+    protected Worker startWorker(int concurrency, Hooks hooks) {
         Worker w = Worker.builder().broker(connect()).registry(registry).queues(queue).concurrency(concurrency)
                 .fetchWait(Duration.ofMillis(100)).lease(Duration.ofSeconds(30))
                 .heartbeatInterval(Duration.ofMillis(200)).shutdownGrace(Duration.ofSeconds(2))
-                .busyKeyRetryDelay(Duration.ofMillis(100)).build();
+                .busyKeyRetryDelay(Duration.ofMillis(100)).hooks(hooks).build();
         workers.add(w);
         w.start();
         return w;
@@ -261,6 +272,62 @@ public abstract class CanvasContractTest {
             return s.ready() + s.delayed() + s.inFlight() == 0;
         });
         assertThat(impl.sums).containsExactly(List.of(10, 11));
+    }
+
+    // ---------------------------------------------------------------------------------------- hooks
+
+    @Test
+    void a_header_added_around_publish_reaches_every_step_of_a_chain_and_a_chord_through_the_broker() {
+        ThreadLocal<String> tenant = new ThreadLocal<>();
+        List<String> published = Collections.synchronizedList(new ArrayList<>());
+        List<String> ran = Collections.synchronizedList(new ArrayList<>());
+        List<String> revoked = Collections.synchronizedList(new ArrayList<>());
+        PublishInterceptor addTenant = p -> {
+            published.add(p.taskName());
+            if (tenant.get() != null) {
+                p.header("tenant", tenant.get());
+            }
+            return After.NOTHING;
+        };
+        Hooks workerHooks = Hooks.builder()
+                .aroundRun(r -> {
+                    ran.add(r.taskName() + "=" + r.headers().get("tenant"));
+                    tenant.set(r.headers().get("tenant"));
+                    return failure -> tenant.remove();
+                })
+                .aroundPublish(addTenant)
+                .listener(new TaskListener() {
+                    @Override
+                    public void onRevoked(TaskInfo task) {
+                        revoked.add(task.taskName() + "=" + task.headers().get("tenant"));
+                    }
+                })
+                .build();
+        Tasks client = Tasks.builder().broker(connect()).registry(registry).aroundPublish(addTenant).build();
+        try {
+            startWorker(2, workerHooks);
+            tenant.set("acme");
+            // add(1,2) = 3 -> mul(3,10) = 30 -> plusOne = 31; chord(add(1,1), add(2,2)) -> sum = 6
+            WorkflowHandle chain = client.apply(Workflow.chain(sig(t -> t.add(1, 2)), named("mul", 10), named("plusOne")));
+            WorkflowHandle chord = client.apply(Workflow.chord(Workflow.group(sig(t -> t.add(1, 1)),
+                    sig(t -> t.add(2, 2))), named("sum")));
+            TaskHandle revokedOne = client.send(sig(t -> t.mark("never")).countdown(Duration.ofMillis(300)));
+            revokedOne.revoke();
+            tenant.remove();
+
+            assertThat(chain.result(Integer.class, TIMEOUT)).isEqualTo(31);
+            assertThat(chord.result(Integer.class, TIMEOUT)).isEqualTo(6);
+            await().atMost(TIMEOUT).until(() -> revoked.size() == 1);
+            assertThat(ran).containsExactlyInAnyOrder("canvas.add=acme", "canvas.mul=acme", "canvas.plusOne=acme",
+                    "canvas.add=acme", "canvas.add=acme", "canvas.sum=acme");
+            // Once per task published: 3 by the client at apply/send time, 4 by workers starting next steps.
+            assertThat(published).hasSize(7).containsOnly("canvas.add", "canvas.mul", "canvas.plusOne", "canvas.sum",
+                    "canvas.mark");
+            assertThat(revoked).containsExactly("canvas.mark=acme");
+            assertThat(impl.ran).doesNotContain("never");
+        } finally {
+            client.close();
+        }
     }
 
     // ---------------------------------------------------------------------------------------- revocation

@@ -6,6 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tasks.TaskRegistry;
 import dev.tasks.TaskState;
+import dev.tasks.hooks.After;
+import dev.tasks.hooks.Running;
+import dev.tasks.hooks.TaskInfo;
+import dev.tasks.hooks.TaskListener;
 import dev.tasks.message.Envelope;
 import dev.tasks.message.EnvelopeCodec;
 import dev.tasks.spi.Broker;
@@ -22,6 +26,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +42,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.MDC;
 
 /**
  * The worker's behaviour against a real broker. Subclass it per broker (the class is in this module's
@@ -186,6 +192,98 @@ public abstract class WorkerContractTest {
         awaitQueueDrained();
         assertThat(broker.deadLetters(queue, 10)).isEmpty();
         assertThat(id).isNotNull();
+    }
+
+    @Test
+    void hooks_see_each_run_retry_dead_letter_and_expiry_once_and_throwing_listeners_break_nothing() {
+        List<String> events = Collections.synchronizedList(new ArrayList<>());
+        TaskListener throwing = new TaskListener() {
+            @Override public void onRetry(Running run, Throwable cause, Duration delay) { throw new IllegalStateException("listener"); }
+            @Override public void onDeadLetter(TaskInfo task, String reason) { throw new IllegalStateException("listener"); }
+            @Override public void onExpired(TaskInfo task) { throw new IllegalStateException("listener"); }
+            @Override public void onWorkerStarted(String workerId) { throw new IllegalStateException("listener"); }
+        };
+        TaskListener recording = new TaskListener() {
+            @Override
+            public void onRetry(Running run, Throwable cause, Duration delay) {
+                events.add("retry " + run.taskName() + " " + run.attempt() + " mdc=" + MDC.get("tenant"));
+            }
+
+            @Override
+            public void onDeadLetter(TaskInfo task, String reason) {
+                events.add("dead " + task.taskName() + " mdc=" + MDC.get("tenant"));
+            }
+
+            @Override public void onExpired(TaskInfo task) { events.add("expired " + task.taskName()); }
+            @Override public void onWorkerStarted(String workerId) { events.add("started"); }
+            @Override public void onWorkerStopped(String workerId) { events.add("stopped"); }
+        };
+        Worker w = start(workerBuilder().concurrency(1).listener(throwing).listener(recording)
+                .aroundRun(run -> {
+                    events.add("run " + run.taskName() + " " + run.attempt() + " tenant=" + run.headers().get("tenant"));
+                    MDC.put("tenant", run.headers().get("tenant"));
+                    return failure -> {
+                        MDC.remove("tenant");
+                        events.add("after " + run.taskName() + " " + (failure == null ? "ok" : failure.getMessage()));
+                    };
+                })
+                .aroundRun(run -> failure -> {
+                    throw new IllegalStateException("an inner After that throws");
+                }));
+        publish(envelope("wt.flaky", "f", 2).headers(Map.of("tenant", "acme")).build());
+        publish(envelope("wt.alwaysFails", "x").headers(Map.of("tenant", "globex")).build());
+        publish(envelope("wt.record", "late").expires(Instant.now().minusSeconds(1)).build());
+
+        await().atMost(TIMEOUT).until(() -> counter("tasks.succeeded", "wt.flaky") == 1
+                && broker.deadLetters(queue, 10).size() == 1 && counter("tasks.expired", "wt.record") == 1);
+        awaitQueueDrained();
+        w.stop(Duration.ofSeconds(5));
+
+        assertThat(events.stream().filter(e -> e.startsWith("run "))).containsExactlyInAnyOrder(
+                "run wt.flaky 0 tenant=acme", "run wt.flaky 1 tenant=acme", "run wt.flaky 2 tenant=acme",
+                "run wt.alwaysFails 0 tenant=globex", "run wt.alwaysFails 1 tenant=globex",
+                "run wt.alwaysFails 2 tenant=globex");
+        assertThat(events.stream().filter(e -> e.startsWith("retry "))).containsExactlyInAnyOrder(
+                "retry wt.flaky 0 mdc=acme", "retry wt.flaky 1 mdc=acme", "retry wt.alwaysFails 0 mdc=globex",
+                "retry wt.alwaysFails 1 mdc=globex");
+        assertThat(events.stream().filter(e -> e.startsWith("dead "))).containsExactly("dead wt.alwaysFails mdc=globex");
+        assertThat(events.stream().filter(e -> e.startsWith("expired "))).containsExactly("expired wt.record");
+        assertThat(events.stream().filter(e -> e.startsWith("after wt.flaky"))).containsExactly(
+                "after wt.flaky flaky failure 1", "after wt.flaky flaky failure 2", "after wt.flaky ok");
+        assertThat(events.stream().filter(e -> e.equals("started") || e.equals("stopped")))
+                .containsExactly("started", "stopped");
+        // Each run's After follows its retry or dead letter: the interceptor's context is still set for them.
+        assertThat(events.indexOf("retry wt.flaky 0 mdc=acme")).isLessThan(events.indexOf("after wt.flaky flaky failure 1"));
+        assertThat(rec.count("f")).isEqualTo(3);
+        assertThat(rec.count("x")).isEqualTo(3);
+        assertThat(hookFailures("onRetry")).isEqualTo(4);
+        assertThat(hookFailures("onDeadLetter")).isEqualTo(1);
+        assertThat(hookFailures("onExpired")).isEqualTo(1);
+        assertThat(hookFailures("onWorkerStarted")).isEqualTo(1);
+        assertThat(hookFailures("after")).isEqualTo(6);
+    }
+
+    @Test
+    void a_run_interceptor_that_throws_before_the_task_fails_that_run_and_the_retry_policy_handles_it() {
+        List<String> afters = Collections.synchronizedList(new ArrayList<>());
+        start(workerBuilder()
+                .aroundRun(run -> failure -> afters.add(run.attempt() + ":" + (failure == null ? "ok" : failure.getMessage())))
+                .aroundRun(run -> {
+                    if (run.attempt() == 0) {
+                        throw new IllegalStateException("refused by interceptor");
+                    }
+                    return After.NOTHING;
+                }));
+        enqueue("wt.flaky", "g", 0);
+        await().atMost(TIMEOUT).until(() -> counter("tasks.succeeded", "wt.flaky") == 1);
+        assertThat(rec.events()).containsExactly("g:attempt=1");
+        assertThat(counter("tasks.retried", "wt.flaky")).isEqualTo(1);
+        assertThat(afters).containsExactly("0:refused by interceptor", "1:ok");
+    }
+
+    private double hookFailures(String kind) {
+        Counter c = meters.find("tasks.hook.failures").tag("kind", kind).counter();
+        return c == null ? 0 : c.count();
     }
 
     @Test

@@ -12,6 +12,7 @@ import dev.tasks.message.EnvelopeCodec;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.OutboundMessage;
 import dev.tasks.spi.ResultStore.StoredResult;
+import dev.tasks.spi.runtime.HookRunner;
 import dev.tasks.spi.support.LogSafe;
 import dev.tasks.worker.Worker;
 import dev.tasks.worker.WorkerConfig;
@@ -44,9 +45,11 @@ final class Completer {
     private final Acker acker;
     private final Control control;
     private final HeldRuns runs;
+    private final HookRunner hooks;
 
     Completer(WorkerConfig config, WorkerMetrics metrics, Settler settler, Control control, HeldRuns runs,
-            String ackerThreadName) {
+            HookRunner hooks, String ackerThreadName) {
+        this.hooks = hooks;
         this.config = config;
         this.broker = config.broker();
         this.clock = config.clock();
@@ -203,6 +206,7 @@ final class Completer {
                 settler.retry(run.delivery, payload, delay);
             }
             meters.retried.increment();
+            hooks.retried(run.hookView(), reported, delay);
             log.info("task {} ({}) {} on attempt {} of {}: {}; retrying in {}", env.id(), env.task(),
                     requested ? "asked to retry" : "failed", attempt + 1, maxRetries + 1,
                     requested ? (reported == failure ? "retry requested" : Failures.summary(reported))
@@ -232,6 +236,7 @@ final class Completer {
             metrics.deadLettered(def.name(), run.delivery.queue(), tag);
             log.error("task {} ({}) dead-lettered from queue {}: {}", env.id(), env.task(), run.delivery.queue(),
                     reason);
+            hooks.deadLettered(run.hookTask(), reason);
         }
         storeResult(env, TaskState.FAILURE, null, Failures.summary(reported));
     }
@@ -258,6 +263,7 @@ final class Completer {
             metrics.deadLettered(metricTask, run.delivery.queue(), tag);
             log.error("task {} ({}) dead-lettered from queue {}: {}", run.taskId(), run.taskName(),
                     run.delivery.queue(), reason);
+            hooks.deadLettered(run.hookTask(), reason);
             if (run.envelope != null) {
                 storeResult(run.envelope, TaskState.FAILURE, null, reason);
             }

@@ -11,6 +11,7 @@ import dev.tasks.spi.Broker;
 import dev.tasks.spi.ControlStore;
 import dev.tasks.spi.OutboundMessage;
 import dev.tasks.spi.ResultStore.StoredResult;
+import dev.tasks.spi.runtime.HookRunner;
 import dev.tasks.spi.runtime.TaskControls;
 import dev.tasks.spi.runtime.Workflows;
 import dev.tasks.spi.support.LogSafe;
@@ -57,8 +58,10 @@ final class Control {
     private final Map<Run, String[]> slots = new ConcurrentHashMap<>();
     private final Set<Run> terminated = ConcurrentHashMap.newKeySet();
     private final Set<String> warnedUnsupported = ConcurrentHashMap.newKeySet();
+    private final HookRunner hooks;
 
-    Control(WorkerConfig config, Consumer<Run> cleanup, Settler settler) {
+    Control(WorkerConfig config, Consumer<Run> cleanup, Settler settler, HookRunner hooks) {
+        this.hooks = hooks;
         this.config = config;
         this.settler = settler;
         this.broker = config.broker();
@@ -155,6 +158,7 @@ final class Control {
                 }
                 log.info("task {} ({}) was revoked; dropped without running", env.id(), env.task());
                 ended(env, TaskState.REVOKED, "revoked before it started");
+                hooks.revoked(run.hookTask());
             } finally {
                 cleanup.accept(run);
             }
@@ -178,6 +182,7 @@ final class Control {
         }
         log.info("task {} ({}) was revoked and terminated while it ran", env.id(), env.task());
         ended(env, TaskState.REVOKED, "revoked and terminated while it ran");
+        hooks.revoked(run.hookTask());
         return true;
     }
 
@@ -282,11 +287,23 @@ final class Control {
         if (next.isEmpty()) {
             return;
         }
+        // Publish interceptors run here, on the slot's thread inside the finishing run's interceptors, so the
+        // next steps carry the context of the step that started them (docs/hooks.md).
         List<OutboundMessage> messages = new ArrayList<>(next.size());
-        for (Envelope e : next) {
-            messages.add(new OutboundMessage(e.id(), e.queue(), e.priority(), e.eta(), codec.encode(e)));
+        List<HookRunner.Scope> scopes = new ArrayList<>(next.size());
+        try {
+            for (Envelope e : next) {
+                HookRunner.Scope scope = hooks.publishing(e);
+                scopes.add(scope);
+                Envelope out = scope.envelope();
+                messages.add(new OutboundMessage(out.id(), out.queue(), out.priority(), out.eta(), codec.encode(out)));
+            }
+            broker.publish(messages);
+        } catch (RuntimeException | Error e) {
+            scopes.forEach(s -> s.end(e));
+            throw e;
         }
-        broker.publish(messages);
+        scopes.forEach(s -> s.end(null));
     }
 
     private JsonNode parse(String json, String chordId, int index) {

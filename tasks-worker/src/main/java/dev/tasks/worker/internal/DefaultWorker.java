@@ -2,11 +2,13 @@ package dev.tasks.worker.internal;
 
 import dev.tasks.TaskDefinition;
 import dev.tasks.spi.Broker;
+import dev.tasks.spi.runtime.HookRunner;
 import dev.tasks.spi.support.LogSafe;
 import dev.tasks.worker.Termination;
 import dev.tasks.worker.Worker;
 import dev.tasks.worker.WorkerConfig;
 import dev.tasks.worker.WorkerState;
+import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -57,6 +59,7 @@ public final class DefaultWorker implements Worker {
     private final DeliveryExecutor executor;
     private final SlotPool slots;
     private final LeaseKeeper leases;
+    private final HookRunner hooks;
 
     private final Object lifecycle = new Object();
     private volatile WorkerState state = WorkerState.NEW;
@@ -75,13 +78,17 @@ public final class DefaultWorker implements Worker {
         String queues = String.join("+", config.queues());
         this.threadPrefix = "tasks-worker-" + (queues.length() > 40 ? queues.substring(0, 40) : queues);
         this.settler = new Settler(broker);
+        this.hooks = new HookRunner(config.hooks(), kind -> Counter.builder("tasks.hook.failures")
+                .description("exceptions thrown by hooks (listeners, interceptors' after), ignored")
+                .tag("kind", kind).register(config.meterRegistry()).increment());
         this.runs = new HeldRuns(config, this::forget);
-        this.control = new Control(config, runs::cleanup, settler);
+        this.control = new Control(config, runs::cleanup, settler, hooks);
         this.layoutGuard = new LayoutGuard(config);
         this.presence = new Presence(config, runs::active);
         this.queueDepths = new QueueDepths(broker, metrics, config);
-        this.completer = new Completer(config, metrics, settler, control, runs, threadPrefix + "-acker");
-        this.executor = new DeliveryExecutor(config, metrics, settler, control, completer, runs,
+        this.completer = new Completer(config, metrics, settler, control, runs, hooks,
+                threadPrefix + "-acker");
+        this.executor = new DeliveryExecutor(config, metrics, settler, control, completer, runs, hooks,
                 this::hardLimitPassed);
         this.slots = new SlotPool(config, runs, executor, completer, threadPrefix,
                 () -> state == WorkerState.RUNNING, this::selfStop);
@@ -126,6 +133,7 @@ public final class DefaultWorker implements Worker {
             long statsEvery = config.statsInterval().toNanos();
             housekeeping.scheduleWithFixedDelay(queueDepths::poll, 0, statsEvery, TimeUnit.NANOSECONDS);
             log.info("worker started: {}", config.describe());
+            hooks.workerStarted(config.workerId());
         }
     }
 
@@ -255,6 +263,7 @@ public final class DefaultWorker implements Worker {
         log.info("worker {} stopped in {} ms: {} prefetched task(s) given back at once, {} running task(s) given back"
                 + " after the grace period{}", config.workerId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
                 prefetched, cold, slots.stuck() > 0 ? ", " + slots.stuck() + " thread(s) still stuck in abandoned tasks" : "");
+        hooks.workerStopped(config.workerId());
     }
 
     /**

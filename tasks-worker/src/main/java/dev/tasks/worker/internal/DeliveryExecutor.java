@@ -7,6 +7,7 @@ import dev.tasks.TaskState;
 import dev.tasks.message.Envelope;
 import dev.tasks.message.EnvelopeCodec;
 import dev.tasks.spi.Delivery;
+import dev.tasks.spi.runtime.HookRunner;
 import dev.tasks.spi.runtime.TaskContextHolder;
 import dev.tasks.spi.support.LogSafe;
 import dev.tasks.worker.Worker;
@@ -48,12 +49,14 @@ final class DeliveryExecutor {
     private final Control control;
     private final Completer completer;
     private final HeldRuns runs;
+    private final HookRunner hooks;
     /** Takes over a run abandoned past its hard limit (on the timer's thread). */
     private final Consumer<Run> hardLimitHandler;
     private volatile ScheduledExecutorService timer;
 
     DeliveryExecutor(WorkerConfig config, WorkerMetrics metrics, Settler settler, Control control, Completer completer,
-            HeldRuns runs, Consumer<Run> hardLimitHandler) {
+            HeldRuns runs, HookRunner hooks, Consumer<Run> hardLimitHandler) {
+        this.hooks = hooks;
         this.config = config;
         this.clock = config.clock();
         this.reader = new MessageReader(codec, config.maxMessageBytes());
@@ -110,6 +113,7 @@ final class DeliveryExecutor {
                     meters.expired.increment();
                     log.info("task {} ({}) expired at {}; dropped without running", env.id(), env.task(), env.expires());
                     completer.storeResult(env, TaskState.EXPIRED, null, "expired at " + env.expires());
+                    hooks.expired(run.hookTask());
                 } finally {
                     runs.cleanup(run);
                 }
@@ -224,7 +228,10 @@ final class DeliveryExecutor {
         }
     }
 
-    /** Runs the task body under its time limits, then hands the outcome to the {@link Completer}. */
+    /**
+     * Runs the task body under its time limits, inside the run interceptors, then hands the outcome to the
+     * {@link Completer}; the interceptors' {@code After}s run once it is settled (docs/hooks.md).
+     */
     private void invoke(Run run, TaskDefinition def, Object[] args, WorkerMetrics.TaskMeters meters) {
         Envelope env = run.envelope;
         TaskContextHolder.set(new RunContext(run));
@@ -232,6 +239,7 @@ final class DeliveryExecutor {
         ScheduledFuture<?> hard = null;
         Object value = null;
         Throwable failure = null;
+        HookRunner.Scope scope = null;
         boolean mine;
         long start = System.nanoTime();
         run.startedNanos = start;
@@ -246,6 +254,7 @@ final class DeliveryExecutor {
                 hard = timer.schedule(() -> hardLimitHandler.accept(run), def.timeLimit().get().toNanos(),
                         TimeUnit.NANOSECONDS);
             }
+            scope = hooks.running(run.hookView());
             value = def.invoke(args);
         } catch (Throwable t) {
             failure = t;
@@ -267,10 +276,19 @@ final class DeliveryExecutor {
                     env.task(), TimeUnit.NANOSECONDS.toMillis(elapsed),
                     why == Run.AbandonReason.HARD_TIME_LIMIT ? "hard time limit" : "shutdown",
                     failure == null ? "success" : Failures.summary(failure));
+            if (scope != null) {
+                scope.end(failure);
+            }
             return;
         }
         Thread.interrupted();
-        completer.complete(run, def, value, failure, meters);
+        try {
+            completer.complete(run, def, value, failure, meters);
+        } finally {
+            if (scope != null) {
+                scope.end(failure);
+            }
+        }
     }
 
     private void softLimit(Run run) {

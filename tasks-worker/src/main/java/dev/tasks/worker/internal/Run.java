@@ -1,8 +1,11 @@
 package dev.tasks.worker.internal;
 
 import dev.tasks.TaskDefinition;
+import dev.tasks.hooks.Running;
+import dev.tasks.hooks.TaskInfo;
 import dev.tasks.message.Envelope;
 import dev.tasks.spi.Delivery;
+import dev.tasks.spi.runtime.HookRunner;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -158,6 +161,18 @@ final class Run {
             return e.id();
         }
         return delivery.messageId() != null ? delivery.messageId() : "(no id)";
+    }
+
+    /** What hooks see of this run; needs the decoded envelope. */
+    Running hookView() {
+        Envelope e = envelope;
+        return HookRunner.run(e.id(), e.task(), delivery.queue(), e.attempt(), e.headers());
+    }
+
+    /** What listeners see of this task, decoded or not. */
+    TaskInfo hookTask() {
+        Envelope e = envelope;
+        return e != null ? hookView() : HookRunner.task(taskId(), taskName(), delivery.queue(), java.util.Map.of());
     }
 
     String taskName() {

@@ -179,7 +179,8 @@ class WorkerPartsTest {
         WorkerConfig config = Worker.builder().broker(broker).registry(TaskRegistry.builder().build())
                 .queues("a", "b", "c").fetchWait(Duration.ofMillis(10)).build().config();
         HeldRuns runs = new HeldRuns(config, r -> { });
-        Fetcher fetcher = new Fetcher(config, runs, new Control(config, runs::cleanup, new Settler(broker)));
+        Fetcher fetcher = new Fetcher(config, runs, new Control(config, runs::cleanup, new Settler(broker),
+                new dev.tasks.spi.runtime.HookRunner(dev.tasks.hooks.Hooks.none())));
         fetcher.start("test-fetcher");
         try {
             await().atMost(Duration.ofSeconds(10)).until(() -> orders.size() >= 4);
@@ -208,7 +209,8 @@ class WorkerPartsTest {
         };
         WorkerConfig config = config(broker, 2, 0);
         HeldRuns runs = new HeldRuns(config, r -> { });
-        fetcher[0] = new Fetcher(config, runs, new Control(config, runs::cleanup, new Settler(broker)));
+        fetcher[0] = new Fetcher(config, runs, new Control(config, runs::cleanup, new Settler(broker),
+                new dev.tasks.spi.runtime.HookRunner(dev.tasks.hooks.Hooks.none())));
         fetcher[0].start("test-fetcher");
         fetcher[0].join();
 
