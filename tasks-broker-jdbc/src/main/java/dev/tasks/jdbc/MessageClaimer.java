@@ -40,6 +40,10 @@ final class MessageClaimer {
      * from 100 busy queues locked 6,400 rows on PostgreSQL to keep 64). See {@link #perQueueLimit}.
      */
     private volatile int queuesWithRows = 1;
+    /** The earliest due time of a row that is not ready, as last read (epoch ms; MAX_VALUE: none). */
+    private volatile long nextDueMillis = Long.MAX_VALUE;
+    /** When {@link #nextDueMillis} was read (nanoTime; 0: never or invalidated). */
+    private volatile long nextDueReadAt;
 
     MessageClaimer(Database db, Clock clock, WakeUps wakeUps, Duration maxPollInterval, AtomicBoolean closed) {
         this.db = db;
@@ -66,9 +70,17 @@ final class MessageClaimer {
             if (left <= 0 || closed.get()) {
                 return List.of();
             }
+            long sleep = Math.min(left, pause);
+            if (sleep > JdbcBroker.MIN_POLL_INTERVAL.toNanos()) {
+                long due = untilNextDue();
+                if (due > 0 && due < sleep) {
+                    sleep = due; // a delayed row or a lease comes due before the next poll: claim it then
+                }
+            }
             try {
-                if (wakeUps.await(distinct, seen, Math.min(left, pause))) {
+                if (wakeUps.await(distinct, seen, sleep)) {
                     pause = JdbcBroker.MIN_POLL_INTERVAL.toNanos();
+                    nextDueReadAt = 0; // something was published: read the next due time again
                 } else {
                     pause = Math.min(pause * 2, maxPollInterval.toNanos());
                 }
@@ -77,6 +89,46 @@ final class MessageClaimer {
                 return List.of();
             }
         }
+    }
+
+    /**
+     * Nanoseconds until the next row that is not ready comes due (a delayed task, a retry's backoff, a lease
+     * running out), or {@code Long.MAX_VALUE} when none will.
+     * Read with one indexed query and kept for at most the longest poll pause, or until a publish wakes the
+     * fetch, so an idle worker asks once per pause at most; a delayed task or retry published by another
+     * process without a notification is therefore found within that pause, as before, and everything else
+     * at its due time instead of up to a pause late.
+     */
+    private long untilNextDue() {
+        long now = System.nanoTime();
+        long cached = nextDueMillis;
+        boolean stale = now - nextDueReadAt > maxPollInterval.toNanos() || cached <= clock.millis();
+        if (stale) {
+            try {
+                long after = clock.millis();
+                cached = db.run("reading the next due time", c -> {
+                    try (var ps = c.prepareStatement(db.sql.get("next_due"))) {
+                        ps.setLong(1, after);
+                        try (var rs = ps.executeQuery()) {
+                            if (rs.next()) {
+                                long v = rs.getLong(1);
+                                return rs.wasNull() ? Long.MAX_VALUE : v;
+                            }
+                            return Long.MAX_VALUE;
+                        }
+                    }
+                });
+            } catch (BrokerException e) {
+                log.debug("next due time not read: {}", e.getMessage());
+                cached = Long.MAX_VALUE;
+            }
+            nextDueMillis = cached;
+            nextDueReadAt = now;
+        }
+        if (cached == Long.MAX_VALUE) {
+            return Long.MAX_VALUE;
+        }
+        return Duration.ofMillis(cached - clock.millis()).toNanos();
     }
 
     private List<Delivery> claim(List<String> queues, int max, Duration lease) {

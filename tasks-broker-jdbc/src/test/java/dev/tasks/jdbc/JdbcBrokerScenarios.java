@@ -209,6 +209,24 @@ abstract class JdbcBrokerScenarios {
         assertThat(ids(broker.fetch(List.of(queue), 10, LEASE, Duration.ZERO))).containsExactly("later");
     }
 
+    /**
+     * A fetch waiting on an idle queue sleeps until the next row comes due, not until its next poll: with
+     * polls backing off to 500 ms, a task due 1.2 s after the fetch began was taken 400-450 ms late.
+     */
+    @Test
+    void a_waiting_fetch_takes_a_delayed_message_when_it_comes_due_not_a_poll_later() {
+        try (JdbcBroker real = JdbcBroker.builder().url(url()).options(options()).build()) {
+            real.fetch(List.of(queue), 1, LEASE, Duration.ZERO); // settles what earlier tests left due
+            Instant due = Instant.now().plusMillis(1200);
+            real.publish(new OutboundMessage("soon", queue, 0, due, "{}"));
+            List<Delivery> got = real.fetch(List.of(queue), 1, LEASE, Duration.ofSeconds(10));
+            long lateMs = Duration.between(due, Instant.now()).toMillis();
+            assertThat(ids(got)).containsExactly("soon");
+            assertThat(lateMs).as("ms after its due time the delayed message was taken").isLessThan(250);
+            real.ack(got);
+        }
+    }
+
     @Test
     void redelivers_message_when_lease_expires_and_the_stale_receipt_cannot_ack_it() {
         broker.publish(msg(queue, "m"));

@@ -11,6 +11,12 @@ WHERE id = ? AND lease_token = ?
 UPDATE ${t}messages SET ready = TRUE, visible_at = ?, lease_token = NULL,
 deliveries = CASE WHEN deliveries > 0 THEN deliveries - 1 ELSE 0 END WHERE lease_token = ?
 
+-- The next time, after now, that a row that is not ready comes due (delayed, backing off, or leased): the
+-- waiting fetch sleeps until then at most. Rows due already are the claim's to promote. Reads the index on
+-- visible_at of rows that are not ready.
+-- name: next_due
+SELECT MIN(visible_at) FROM ${t}messages WHERE NOT ready AND visible_at > ?
+
 -- Queue first: H2 then reads the index in order.
 -- name: dead_letters
 SELECT id, queue, message_id, payload, reason, deliveries, dead_at FROM ${t}dead_letters
