@@ -15,7 +15,7 @@ import java.util.Objects;
  * <pre>{@code
  * Hooks hooks = Hooks.builder()
  *         .aroundPublish(task -> { task.header("tenant", Tenant.current()); return After.NOTHING; })
- *         .aroundRun(run -> { MDC.put("tenant", run.headers().get("tenant")); return failure -> MDC.remove("tenant"); })
+ *         .aroundRun(run -> { Tenant.set(run.headers().get("tenant")); return failure -> Tenant.clear(); })
  *         .build();
  * }</pre>
  */

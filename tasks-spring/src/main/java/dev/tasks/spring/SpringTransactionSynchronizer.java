@@ -2,6 +2,7 @@ package dev.tasks.spring;
 
 import dev.tasks.spi.TransactionContext;
 import dev.tasks.spi.TransactionSynchronizer;
+import dev.tasks.spi.support.LogSafe;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -9,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -41,7 +41,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * that transaction.
  */
 public final class SpringTransactionSynchronizer implements TransactionSynchronizer {
-    private static final Logger log = LoggerFactory.getLogger(SpringTransactionSynchronizer.class);
+    private static final Logger log = LogSafe.logger(SpringTransactionSynchronizer.class);
 
     /**
      * Creates the synchronizer (the service loader calls this).

@@ -6,12 +6,12 @@ import dev.tasks.TasksConfig;
 import dev.tasks.jdbc.JdbcBroker;
 import dev.tasks.spi.Broker;
 import dev.tasks.spi.BrokerSettings;
+import dev.tasks.spi.support.LogSafe;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Opens the broker of a Spring Boot application from its {@link TasksProperties}: the JDBC broker on the
@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * {@code spring.datasource.url}, else the broker of the URL with its own pool ({@link Brokers#open}).
  */
 final class BootBrokers {
-    private static final Logger log = LoggerFactory.getLogger(BootBrokers.class);
+    private static final Logger log = LogSafe.logger(BootBrokers.class);
 
     private BootBrokers() {}
 

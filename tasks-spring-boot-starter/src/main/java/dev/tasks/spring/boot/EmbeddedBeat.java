@@ -4,12 +4,12 @@ import dev.tasks.Tasks;
 import dev.tasks.beat.Beat;
 import dev.tasks.beat.Schedule;
 import dev.tasks.beat.ScheduleProvider;
+import dev.tasks.spi.support.LogSafe;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.context.SmartLifecycle;
 
@@ -21,7 +21,7 @@ import org.springframework.context.SmartLifecycle;
  * {@link EmbeddedWorker#PHASE}.
  */
 public final class EmbeddedBeat implements SmartLifecycle {
-    private static final Logger log = LoggerFactory.getLogger(EmbeddedBeat.class);
+    private static final Logger log = LogSafe.logger(EmbeddedBeat.class);
 
     private final Tasks tasks;
     private final ListableBeanFactory beans;

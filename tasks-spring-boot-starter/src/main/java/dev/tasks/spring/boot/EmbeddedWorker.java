@@ -2,6 +2,7 @@ package dev.tasks.spring.boot;
 
 import dev.tasks.TaskRegistry;
 import dev.tasks.spi.Broker;
+import dev.tasks.spi.support.LogSafe;
 import dev.tasks.worker.Worker;
 import dev.tasks.worker.WorkerState;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,7 +10,6 @@ import java.time.Clock;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.context.SmartLifecycle;
 
@@ -25,7 +25,7 @@ public final class EmbeddedWorker implements SmartLifecycle {
     /** The lifecycle phase: stops after the web server's graceful shutdown ({@code DEFAULT_PHASE - 1024}). */
     public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1536;
 
-    private static final Logger log = LoggerFactory.getLogger(EmbeddedWorker.class);
+    private static final Logger log = LogSafe.logger(EmbeddedWorker.class);
 
     private final Broker broker;
     private final TasksProperties.Worker settings;
