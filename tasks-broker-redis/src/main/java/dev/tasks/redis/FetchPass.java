@@ -43,6 +43,7 @@ final class FetchPass {
     private final String consumer;
     private final long now;
     private final long scriptIntervalNanos;
+    private final boolean probeQuiet;
     private final Set<String> exhausted = new LinkedHashSet<>();
     private final Map<String, FetchReply.Wake> wake = new HashMap<>();
     private boolean reclaimSkipped;
@@ -55,9 +56,12 @@ final class FetchPass {
     /**
      * @param order the queues, in the order they are offered (see {@link MessageClaimer})
      * @param news the queues a blocking read saw get messages
+     * @param probeQuiet whether quiet queues are probed even when the pass takes nothing: the fetch will
+     *     not wait on them all after this pass
      */
     FetchPass(MessageClaimer claimer, UnifiedJedis j, List<String> order, Set<String> news, int max,
-            String consumer, long now) {
+            String consumer, long now, boolean probeQuiet) {
+        this.probeQuiet = probeQuiet;
         this.claimer = claimer;
         this.j = j;
         this.order = order;
@@ -79,11 +83,20 @@ final class FetchPass {
                 }
             }
             if (candidates.isEmpty() && probes.isEmpty()) {
-                if (later.isEmpty()) {
+                // Nothing taken and the fetch is to wait: its wait watches the quiet queues (see MessageClaimer).
+                if (later.isEmpty() || (out.isEmpty() && !probeQuiet)) {
                     break;
                 }
                 probes.addAll(later);
                 later.clear();
+            } else if (!candidates.isEmpty()) {
+                for (java.util.Iterator<String> it = later.iterator(); it.hasNext(); ) {
+                    String q = it.next();
+                    if (claimer.state(q).checkDue(System.nanoTime())) {
+                        probes.add(q);
+                        it.remove();
+                    }
+                }
             }
             read(candidates);
         }
@@ -92,8 +105,10 @@ final class FetchPass {
 
     /**
      * Passes over the queues whose last script found nothing and that may still be quiet: they are probed
-     * in the first read if their last check is {@value MessageClaimer#DUE_CHECK_INTERVAL_MILLIS} ms old,
-     * else only when the other queues cannot fill the fetch.
+     * along with a read of other queues if their last check is
+     * {@value MessageClaimer#DUE_CHECK_INTERVAL_MILLIS} ms old, and when those others filled part of the
+     * fetch but cannot fill the rest. Unless {@code probeQuiet}, a pass that takes nothing probes none: the
+     * fetch's wait that follows watches them.
      */
     private void setAsideQuiet() {
         long passNanos = System.nanoTime();
@@ -103,14 +118,14 @@ final class FetchPass {
             if (w == null) {
                 continue;
             }
-            if (news.contains(q) || !st.stillQuiet(w, passNanos, now, scriptIntervalNanos)) {
+            if (news.contains(q) || !st.stillQuiet(w, passNanos, now)) {
                 st.quiet = null;
                 continue;
             }
             exhausted.add(q);
             wake.put(q, w);
             reclaimSkipped |= !st.reclaimedLast();
-            (st.checkDue(passNanos) ? probes : later).add(q);
+            (probeQuiet && st.checkDue(passNanos) ? probes : later).add(q);
         }
     }
 
@@ -143,8 +158,7 @@ final class FetchPass {
             claimer.state(q).checked(r.nanos, r.dueCounts.get(q).get() > 0);
         }
         for (String q : probes) {
-            List<Map.Entry<String, List<StreamEntry>>> came = r.probeNews.get(q).get();
-            if ((came != null && !came.isEmpty()) || claimer.state(q).due()) {
+            if (cameToStreams(r.probeNews.get(q).get(), claimer.keys(q)) || claimer.state(q).due()) {
                 // Something came: the queue is read (with the script) in the next read of this pass.
                 claimer.state(q).quiet = null;
                 exhausted.remove(q);
@@ -154,6 +168,21 @@ final class FetchPass {
         probes.clear();
         left -= takeDirect(r.direct, r.reads);
         r.scripted.forEach((q, share) -> takeScripted(q, share, r.calls.get(q), r.scriptReplies.get(q)));
+    }
+
+    /**
+     * Whether a probe's reply names a message stream. An entry of the wake stream alone is not news here: the
+     * probe's own check of due delayed messages stands in for it.
+     */
+    private static boolean cameToStreams(List<Map.Entry<String, List<StreamEntry>>> came, QueueKeys k) {
+        if (came != null) {
+            for (Map.Entry<String, List<StreamEntry>> e : came) {
+                if (!e.getKey().equals(k.wake()) && !e.getValue().isEmpty()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Splits what is left among the first queues of {@code candidates}: a direct read or the script each. */
@@ -301,7 +330,7 @@ final class FetchPass {
         st.quiet = null;
         if (got == 0) {
             wake.put(q, reply.wake());
-            st.quiet = reply.wake();
+            st.quiet(reply.wake(), now);
         }
     }
 

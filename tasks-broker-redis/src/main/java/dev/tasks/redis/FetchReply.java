@@ -25,10 +25,10 @@ record FetchReply(List<Entry> entries, int streams, Wake wake) {
     /**
      * What the script said about a queue it found empty: the due time of its next delayed message and its
      * next lease deadline ({@link #NONE} if none, or if leases were not looked for), and the last entry of
-     * each of its streams (an {@code XREAD} from there returns only what came since).
+     * each of its streams and of its wake stream (an {@code XREAD} from there returns only what came since).
      */
     record Wake(long nextDueMillis, long leaseDeadlineMillis, List<StreamEntryID> lastFresh,
-            List<StreamEntryID> lastRedelivered) {
+            List<StreamEntryID> lastRedelivered, StreamEntryID lastWake) {
         /** No such time. */
         static final long NONE = Long.MIN_VALUE;
 
@@ -42,15 +42,17 @@ record FetchReply(List<Entry> entries, int streams, Wake wake) {
             return until(leaseDeadlineMillis, now);
         }
 
-        /** Adds each stream of the queue mapped to its last entry; returns the streams added. */
+        /** Adds each stream of the queue, and its wake stream, mapped to its last entry; returns the streams added. */
         List<String> addStreams(Map<String, StreamEntryID> streams, QueueKeys k) {
-            List<String> added = new ArrayList<>(2 * QueueKeys.LEVELS);
+            List<String> added = new ArrayList<>(2 * QueueKeys.LEVELS + 1);
             for (int level = 0; level < QueueKeys.LEVELS; level++) {
                 streams.put(k.stream(level), lastFresh.get(level));
                 streams.put(k.redelivered(level), lastRedelivered.get(level));
                 added.add(k.stream(level));
                 added.add(k.redelivered(level));
             }
+            streams.put(k.wake(), lastWake);
+            added.add(k.wake());
             return added;
         }
 
@@ -58,7 +60,10 @@ record FetchReply(List<Entry> entries, int streams, Wake wake) {
             return deadline == NONE ? Long.MAX_VALUE : deadline - now;
         }
 
-        /** {@code {next due or '', lease deadline or '', last entry id of streams 0..9, of redeliveries 0..9}}. */
+        /**
+         * {@code {next due or '', lease deadline or '', last entry id of streams 0..9, of redeliveries 0..9, of
+         * the wake stream}}.
+         */
         static Wake parse(List<?> w) {
             List<StreamEntryID> fresh = new ArrayList<>(QueueKeys.LEVELS);
             List<StreamEntryID> redelivered = new ArrayList<>(QueueKeys.LEVELS);
@@ -66,7 +71,8 @@ record FetchReply(List<Entry> entries, int streams, Wake wake) {
                 fresh.add(new StreamEntryID(String.valueOf(w.get(2 + level))));
                 redelivered.add(new StreamEntryID(String.valueOf(w.get(2 + QueueKeys.LEVELS + level))));
             }
-            return new Wake(millis(w.get(0)), millis(w.get(1)), List.copyOf(fresh), List.copyOf(redelivered));
+            return new Wake(millis(w.get(0)), millis(w.get(1)), List.copyOf(fresh), List.copyOf(redelivered),
+                    new StreamEntryID(String.valueOf(w.get(2 + 2 * QueueKeys.LEVELS))));
         }
 
         private static long millis(Object v) {

@@ -45,13 +45,19 @@ import redis.clients.jedis.resps.StreamEntry;
  *       gave less than its share.</li>
  * </ul>
  *
- * <p><b>Quiet queues.</b> A queue whose script found nothing costs no script while it stays empty: it is
- * passed over until that answer is {@value #SCRIPT_INTERVAL_MILLIS} ms old or a deadline it named (the next
- * delayed message's due time, the next lease deadline) is reached (or, if that script did not look for
- * leases, {@value #RECLAIM_INTERVAL_MILLIS} ms passed). Meanwhile it is probed with two plain commands, an
- * {@code XREAD} from the last entries the script saw and a {@code ZCOUNT} of due delayed messages, at least
- * every {@value #DUE_CHECK_INTERVAL_MILLIS} ms and whenever the other queues cannot fill the fetch; a queue
- * where something came is read, with the script, in the same fetch.
+ * <p><b>Quiet queues.</b> A queue whose script found nothing costs nothing while it stays empty: it is
+ * passed over until that answer is {@value #QUIET_RECHECK_MILLIS} ms old, a deadline it named is reached
+ * (the next delayed message's due time by the broker's clock, the next lease deadline in real time) or (if
+ * that script did not look for leases) {@value #RECLAIM_INTERVAL_MILLIS} ms passed, or news comes. News is
+ * an entry added to one of its streams after the last ones the script saw, or to its wake stream, where
+ * {@code publish.lua} and {@code settle.lua} add an entry when a delayed message becomes the queue's
+ * earliest (so the deadline the answer named is too late). While other queues are read, quiet queues are
+ * probed with two plain commands in the same round trip, an {@code XREAD} from the last entries the script
+ * saw and a {@code ZCOUNT} of due delayed messages, at least every {@value #DUE_CHECK_INTERVAL_MILLIS} ms
+ * and whenever the other queues cannot fill the fetch; a queue where something came is read, with the
+ * script, in the same fetch. A pass that takes nothing probes none when the fetch is to wait: the wait
+ * watches them all. The recheck after {@value #QUIET_RECHECK_MILLIS} ms is a safety net only, for writers
+ * that add no wake entry (an older version's) and for keys changed by hand.
  *
  * <p><b>Fairness</b> ({@link FetchPass}). {@code max} is split between the queues that may have messages:
  * first those a blocking read saw get messages, then from a rotating start. One read serves
@@ -66,22 +72,34 @@ import redis.clients.jedis.resps.StreamEntry;
  * queue's commands in one group ({@link GroupedPipeline}). A queue whose node failed, or whose slot moves
  * or has no master yet, is put aside for a moment ({@link QueueOutages}); the others go on.
  *
- * <p><b>Waiting.</b> When a pass took nothing, the fetch blocks with {@code XREAD BLOCK} on the quiet queues'
- * streams from the last entries seen, at most {@value #MAX_BLOCK_MILLIS} ms at a time and never past a
- * deadline a quiet answer named (nor past {@value #RECLAIM_INTERVAL_MILLIS} ms when a script of the pass did
- * not look for leases), so a publish wakes it at once; the next pass reads the queue that got it first. On
- * a Cluster the streams of different queues live in different slots, so it watches one quiet queue at a
- * time (rotating) for at most 100 ms. When every queue that answered is being read elsewhere and some are
- * put aside, it waits for the next attempt on those instead. After a connection failure, fetches wait out
- * the reconnect backoff of {@link ConnectionGuard}.
+ * <p><b>Waiting.</b> When a pass took nothing, the fetch blocks with one {@code XREAD BLOCK} on all of the
+ * quiet queues' streams and wake streams, from the last entries seen, at most {@value #MAX_BLOCK_MILLIS} ms
+ * at a time (so an interrupted fetch returns within that) and never past a deadline a quiet answer named
+ * (nor past {@value #RECLAIM_INTERVAL_MILLIS} ms when a script of the pass did not look for leases), so a
+ * publish wakes it at once and the next pass reads the queue that got it first. An idle worker thus sends
+ * one command per fetch wait, whatever its number of queues. A wait that ends with nothing new ends the
+ * fetch without another pass. A fetch that does not wait ({@code wait} zero or over) probes the quiet
+ * queues in its pass instead. On a Cluster the streams of different queues live in different slots, so it
+ * watches one quiet queue at a time (rotating) for at most 100 ms, and its passes probe the others. When
+ * every queue that answered is being read elsewhere and some are put aside, it waits for the next attempt
+ * on those instead. After a connection failure, fetches wait out the reconnect backoff of
+ * {@link ConnectionGuard}, and every quiet answer is dropped (the next read of each queue runs the script).
  *
  * <p>Thread-safe: concurrent fetches share the queues' {@link QueueReadState} and the rotating start.
  */
 final class MessageClaimer {
     /** Most delayed messages one script call moves to their streams, and most expired leases it redelivers. */
     static final int MOVE_BATCH = 1000;
-    /** Longest {@code XREAD BLOCK} of a waiting fetch. */
-    static final long MAX_BLOCK_MILLIS = 500;
+    /** Longest {@code XREAD BLOCK} of a waiting fetch (a fetch's own wait is usually shorter). */
+    static final long MAX_BLOCK_MILLIS = 1000;
+    /** Longest wait of a fetch for the next attempt on queues put aside after a failure. */
+    static final long MAX_OUTAGE_WAIT_MILLIS = 500;
+    /**
+     * How long a quiet queue's answer stands without news: the script looks at the queue again after this
+     * even when nothing woke the fetch (a delayed message or lease from a writer that does not wake fetches,
+     * such as an older version, is found within this).
+     */
+    static final long QUIET_RECHECK_MILLIS = 60_000;
     /** How long a busy queue may be read without the script (see the class documentation). */
     static final long SCRIPT_INTERVAL_MILLIS = 1000;
     /** How often a queue read without the script is asked whether delayed messages came due (or, quiet, news). */
@@ -134,8 +152,17 @@ final class MessageClaimer {
             }
             long now = clock.millis();
             Set<String> first = news;
-            FetchPass.Round round = guard.run("fetch from " + queues, true,
-                    j -> new FetchPass(this, j, rotate(queues, first, max), first, max, consumer, now).run());
+            // The wait after the pass watches every quiet queue, unless there is none (or, on a Cluster, it
+            // watches one queue at a time): then the pass itself probes them.
+            boolean probeQuiet = deadline - System.nanoTime() <= 0 || (cluster && queues.size() > 1);
+            FetchPass.Round round;
+            try {
+                round = guard.run("fetch from " + queues, true, j -> new FetchPass(this, j,
+                        rotate(queues, first, max), first, max, consumer, now, probeQuiet).run());
+            } catch (RuntimeException e) {
+                forgetQuiet();
+                throw e;
+            }
             if (!round.deliveries().isEmpty()) {
                 return round.deliveries();
             }
@@ -148,7 +175,7 @@ final class MessageClaimer {
                 // failed): wait for the next attempt on a failed queue, not for news.
                 long until = Math.min(deadline, outages.nextAttemptNanos(deadline));
                 if (!ConnectionGuard.sleep(Math.min(until - System.nanoTime(),
-                        TimeUnit.MILLISECONDS.toNanos(MAX_BLOCK_MILLIS)))) {
+                        TimeUnit.MILLISECONDS.toNanos(MAX_OUTAGE_WAIT_MILLIS)))) {
                     return List.of();
                 }
                 news = Set.of();
@@ -156,16 +183,36 @@ final class MessageClaimer {
             }
             long block = Math.min(remainingMillis,
                     round.reclaimSkipped() ? RECLAIM_INTERVAL_MILLIS : MAX_BLOCK_MILLIS);
-            for (FetchReply.Wake w : round.wake().values()) {
-                block = Math.min(block, w.untilNextDue(now));
-                block = Math.min(block, w.untilLeaseDeadline(now));
+            long nanos = System.nanoTime();
+            for (Map.Entry<String, FetchReply.Wake> w : round.wake().entrySet()) {
+                block = Math.min(block, w.getValue().untilNextDue(now));
+                block = Math.min(block, state(w.getKey()).untilLeaseDeadlineMillis(nanos));
             }
             long blockMillis = Math.max(1, block);
             if (guard.isClosed()) {
                 return List.of();
             }
-            news = guard.run("waiting for messages on " + queues, true,
-                    j -> awaitNews(j, queues, round.wake(), blockMillis));
+            try {
+                news = guard.run("waiting for messages on " + queues, true,
+                        j -> awaitNews(j, queues, round.wake(), blockMillis));
+            } catch (RuntimeException e) {
+                forgetQuiet();
+                throw e;
+            }
+            if (news.isEmpty() && deadline - System.nanoTime() <= 0 && !(cluster && queues.size() > 1)) {
+                // The wait watched every quiet queue to its end: nothing came.
+                return List.of();
+            }
+        }
+    }
+
+    /**
+     * After a failure the quiet answers may be wrong (a failover may have lost writes, a restart every key):
+     * each queue's next read runs the script.
+     */
+    private void forgetQuiet() {
+        for (QueueReadState st : states.values()) {
+            st.quiet = null;
         }
     }
 
@@ -212,6 +259,7 @@ final class MessageClaimer {
                 }
                 outages.failed(q, e);
                 guard.nodeFailed(e);
+                state(q).quiet = null;
                 return Set.of();
             }
         }

@@ -37,7 +37,7 @@ final class MessagePublisher {
     static final int PUBLISH_CHUNK = 1000;
     /** Most messages one group-commit batch of publishes carries (a larger single call goes alone). */
     static final int GROUP_PUBLISH_MAX = 2000;
-    private static final LuaScript PUBLISH = LuaScript.load("publish");
+    private static final LuaScript PUBLISH = LuaScript.load("publish", "queue");
     private static final int PUBLISH_FIELDS = 5;
 
     private final ConnectionGuard guard;

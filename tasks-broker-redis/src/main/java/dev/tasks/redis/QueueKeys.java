@@ -16,6 +16,9 @@ import redis.clients.jedis.StreamEntryID;
  *   &lt;prefix&gt;:{q:orders}:delayed:data    HASH task id -&gt; "level|payload"
  *   &lt;prefix&gt;:{q:orders}:dead            STREAM of dead letters
  *   &lt;prefix&gt;:{q:orders}:r:0 .. :r:9     one stream of redeliveries per level, consumer group "tasks"
+ *   &lt;prefix&gt;:{q:orders}:wake            STREAM of at most one entry, added when a delayed message becomes
+ *                                     the queue's earliest: a fetch waiting until the due time it knew
+ *                                     watches it (see {@link MessageClaimer})
  * </pre>
  * A member names one delivery: {@code <level>-<entry id>} for an entry of a level's stream, or
  * {@code r<level>-<entry id>} for an entry of a level's redelivery stream. A message whose lease ran out (or
@@ -42,7 +45,7 @@ final class QueueKeys {
     QueueKeys(String prefix, String queue) {
         this.queue = queue;
         this.tag = prefix + ":{q:" + queue + "}";
-        List<String> keys = new ArrayList<>(2 * LEVELS + 3);
+        List<String> keys = new ArrayList<>(2 * LEVELS + 4);
         for (int level = 0; level < LEVELS; level++) {
             keys.add(tag + ":s:" + level);
         }
@@ -52,6 +55,7 @@ final class QueueKeys {
         for (int level = 0; level < LEVELS; level++) {
             keys.add(tag + ":r:" + level);
         }
+        keys.add(tag + ":wake");
         this.all = List.copyOf(keys);
         Map<String, String> labels = new LinkedHashMap<>();
         Map<String, StreamEntryID> unread = new LinkedHashMap<>();
@@ -123,6 +127,11 @@ final class QueueKeys {
     /** The hash of delayed messages' level and payload ({@code "level|payload"} by task id). */
     String delayedData() {
         return all.get(LEVELS + 1);
+    }
+
+    /** The wake stream: an entry says a delayed message became the queue's earliest. */
+    String wake() {
+        return all.get(2 * LEVELS + 3);
     }
 
     String dead() {

@@ -12,13 +12,20 @@ final class QueueReadState {
             TimeUnit.MILLISECONDS.toNanos(MessageClaimer.DUE_CHECK_INTERVAL_MILLIS);
     private static final long RECLAIM_INTERVAL_NANOS =
             TimeUnit.MILLISECONDS.toNanos(MessageClaimer.RECLAIM_INTERVAL_MILLIS);
+    private static final long QUIET_RECHECK_NANOS =
+            TimeUnit.MILLISECONDS.toNanos(MessageClaimer.QUIET_RECHECK_MILLIS);
 
     /** The last read filled the queue's share from one stream: the next may read without the script. */
     volatile boolean direct;
     /** The group exists on all of the queue's streams, so one command can read them all. */
     volatile boolean groupsReady;
-    /** The last script found nothing: its answer on when to look again, else null. */
+    /** The last script found nothing: its answer on when to look again, else null (set by {@link #quiet}). */
     volatile FetchReply.Wake quiet;
+    /**
+     * When the next lease named by {@link #quiet} runs out, as a {@link System#nanoTime()} value: leases are
+     * timed by the server, in real time, not by the broker's clock.
+     */
+    private volatile long leaseDeadlineNanos;
     private volatile long scriptedAt;
     private volatile long reclaimedAt;
     /** The last script or plain check of whether delayed messages came due (and, if quiet, entries came). */
@@ -68,19 +75,37 @@ final class QueueReadState {
         return due;
     }
 
+    /**
+     * The script run at {@link #scripted} with {@code nowMillis} found nothing: keeps its answer, with its
+     * lease deadline taken to the {@link System#nanoTime()} scale.
+     */
+    void quiet(FetchReply.Wake wake, long nowMillis) {
+        long left = wake.untilLeaseDeadline(nowMillis);
+        leaseDeadlineNanos = left == Long.MAX_VALUE ? Long.MAX_VALUE
+                : scriptedAt + TimeUnit.MILLISECONDS.toNanos(Math.max(0, left));
+        quiet = wake;
+    }
+
+    /** Milliseconds from {@code nanos} to the next lease deadline the quiet answer named; MAX_VALUE if none. */
+    long untilLeaseDeadlineMillis(long nanos) {
+        long deadline = leaseDeadlineNanos;
+        return deadline == Long.MAX_VALUE ? Long.MAX_VALUE : TimeUnit.NANOSECONDS.toMillis(deadline - nanos);
+    }
+
     /** The last script looked for leases that ran out (so a quiet answer holds the next lease deadline). */
     boolean reclaimedLast() {
         return reclaimedAt == scriptedAt;
     }
 
     /**
-     * Whether a queue whose script found nothing ({@code wake}) may still be passed over with a probe: the
-     * answer is younger than the script interval, leases were looked for then or recently, and neither the
-     * next delayed message's due time nor the next lease deadline it named has been reached.
+     * Whether a queue whose script found nothing ({@code wake}) may still be passed over without the script:
+     * the answer is younger than {@value MessageClaimer#QUIET_RECHECK_MILLIS} ms, leases were looked for then
+     * or recently, and neither the next delayed message's due time (by the broker's clock, {@code now}) nor
+     * the next lease deadline it named (in real time) has been reached.
      */
-    boolean stillQuiet(FetchReply.Wake wake, long nanos, long now, long scriptIntervalNanos) {
-        return nanos - scriptedAt < scriptIntervalNanos
+    boolean stillQuiet(FetchReply.Wake wake, long nanos, long now) {
+        return nanos - scriptedAt < QUIET_RECHECK_NANOS
                 && (reclaimedLast() || nanos - reclaimedAt < RECLAIM_INTERVAL_NANOS)
-                && wake.untilNextDue(now) > 0 && wake.untilLeaseDeadline(now) > 0;
+                && wake.untilNextDue(now) > 0 && untilLeaseDeadlineMillis(nanos) > 0;
     }
 }

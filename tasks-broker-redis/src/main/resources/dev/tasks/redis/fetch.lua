@@ -12,7 +12,8 @@
 -- redeliveries, whose fields carry the delivery count 'n') or '0'..'9' (a level's fresh messages), and
 -- entries are as XREADGROUP returns them, {entry id, fields}; wake is empty unless nothing was delivered,
 -- then {next delayed due ms or '', next lease deadline ms or '' (not looked for unless reclaiming),
--- last entry id of each level's stream 0..9, last entry id of each level's redelivery stream 0..9}.
+-- last entry id of each level's stream 0..9, last entry id of each level's redelivery stream 0..9, last
+-- entry id of the wake stream}.
 local now = tonumber(ARGV[1])
 local max = tonumber(ARGV[2])
 local group, consumer = ARGV[3], ARGV[4]
@@ -40,31 +41,35 @@ if #due > 0 then
   end
 end
 
--- 2. Leases that ran out: their messages are delivered again.
+-- 2. Leases that ran out: their messages are delivered again. The streams with entries (and who holds
+-- what) are looked up once and reused below while nothing changed them.
+local streams = streamsWithEntries()
+local held = nil
 if reclaim then
-  for _, member in ipairs(expired(group, moveLimit)) do
+  held = holdings(group, streams)
+  local ran = expired(group, moveLimit, held)
+  for _, member in ipairs(ran) do
     redeliver(member, group, 1)
+  end
+  if #ran > 0 then
+    streams = streamsWithEntries()
+    held = nil
   end
 end
 
--- 3. Take, level by level, each level's redeliveries before its fresh messages. Streams with no entries at
--- all (most of them, usually) cost no read. The entries go back as XREADGROUP returned them: the caller
--- derives members and delivery counts from them.
+-- 3. Take, level by level, each level's redeliveries before its fresh messages (the order of
+-- streamsWithEntries). Streams with no entries at all (most of them, usually) cost no read. The entries go
+-- back as XREADGROUP returned them: the caller derives members and delivery counts from them.
 local taken = {}
 local remaining = max
-for level = 9, 0, -1 do
-  for _, kind in ipairs({'r', ''}) do
-    if remaining <= 0 then
-      return {taken, {}}
-    end
-    local stream = KEYS[level + (kind == 'r' and 14 or 1)]
-    if redis.call('XLEN', stream) > 0 then
-      local entries = readGroup(stream, group, consumer, remaining)
-      if #entries > 0 then
-        taken[#taken + 1] = {kind .. level, entries}
-        remaining = remaining - #entries
-      end
-    end
+for _, s in ipairs(streams) do
+  if remaining <= 0 then
+    return {taken, {}}
+  end
+  local entries = readGroup(s[1], group, consumer, remaining)
+  if #entries > 0 then
+    taken[#taken + 1] = {string.sub(s[2], 1, -2), entries}
+    remaining = remaining - #entries
   end
 end
 if #taken > 0 then
@@ -79,7 +84,7 @@ wake[2] = ''
 if reclaim then
   -- The lease that runs out first, among the first hundred deliveries each consumer holds.
   local soonest = nil
-  for _, h in ipairs(holdings(group)) do
+  for _, h in ipairs(held or holdings(group, streams)) do
     for _, p in ipairs(redis.call('XPENDING', h[1], group, '-', '+', 100, h[3])) do
       local left = h[5] - p[3]
       if soonest == nil or left < soonest then
@@ -91,13 +96,20 @@ if reclaim then
     wake[2] = now + math.max(soonest, 0)
   end
 end
+local nonEmpty = {}
+for _, s in ipairs(streams) do
+  nonEmpty[s[1]] = true
+end
 for i = 1, 20 do
   -- An empty stream: any entry added later is news, so '0-0' needs no lookup.
   local key = KEYS[i <= 10 and i or i + 3]
   local lastEntry = nil
-  if redis.call('XLEN', key) > 0 then
+  if nonEmpty[key] then
     lastEntry = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
   end
   wake[i + 2] = (lastEntry and lastEntry[1] and lastEntry[1][1]) or '0-0'
 end
+-- The wake stream: an entry added after this one says a delayed message became the earliest.
+local lastWake = redis.call('XREVRANGE', KEYS[24], '+', '-', 'COUNT', 1)
+wake[23] = (lastWake[1] and lastWake[1][1]) or '0-0'
 return {{}, wake}

@@ -1,5 +1,6 @@
 -- Publishes messages to one queue, atomically.
--- KEYS: the queue's key set (see QueueKeys). ARGV[1]: now (ms); then groups of
+-- KEYS: the queue's key set (see QueueKeys); a delayed message that becomes the queue's earliest adds an
+-- entry to its wake stream (see queue.lua). ARGV[1]: now (ms); then groups of
 -- (id, level, due ms or 0, published-at ms, payload). Due messages are appended to the stream of their
 -- level; later ones go to the delayed set, with their level and payload in the delayed-data hash.
 local now = tonumber(ARGV[1])
@@ -16,8 +17,15 @@ for i = 2, #ARGV, 5 do
     redis.call('XADD', KEYS[level + 1], '*', 'id', id, 'p', payload, 't', at)
   end
 end
+local before = nil
+if #zargs > 0 then
+  before = earliestDelayed()
+end
 for i = 1, #hargs, 1000 do
   redis.call('HSET', KEYS[12], unpack(hargs, i, math.min(i + 999, #hargs)))
   redis.call('ZADD', KEYS[11], unpack(zargs, i, math.min(i + 999, #zargs)))
+end
+if #zargs > 0 then
+  wakeIfEarlier(before)
 end
 return (#ARGV - 1) / 5

@@ -1,6 +1,6 @@
 -- Shared by the queue scripts: prepended to each of them when it is loaded (see LuaScript).
 -- KEYS are the queue's key set (see QueueKeys): 1..10 the level streams, 11 delayed, 12 delayed data,
--- 13 dead letters, 14..23 the levels' redelivery streams.
+-- 13 dead letters, 14..23 the levels' redelivery streams, 24 the wake stream.
 -- A member names one delivery: '<level>-<entry id>' for an entry of a level's stream, 'r<level>-<entry id>'
 -- for an entry of that level's redelivery stream.
 -- A delivery's lease is its entry in the consumer group's pending list: the consumer that holds it is
@@ -96,10 +96,11 @@ local function leaseOf(consumer)
 end
 
 -- Who holds deliveries, highest level first: a list of {stream key, member prefix, consumer, pending
--- count, lease ms}, one per stream and consumer with pending entries.
-local function holdings(group)
+-- count, lease ms}, one per stream and consumer with pending entries. `streams`: what streamsWithEntries
+-- answered, if known.
+local function holdings(group, streams)
   local out = {}
-  for _, s in ipairs(streamsWithEntries()) do
+  for _, s in ipairs(streams or streamsWithEntries()) do
     local r = redis.pcall('XINFO', 'CONSUMERS', s[1], group)
     if type(r) == 'table' and not r.err then
       for _, c in ipairs(r) do
@@ -125,10 +126,11 @@ local function ranOut(h, group, limit)
   return redis.call('XPENDING', h[1], group, 'IDLE', h[5], '-', '+', limit, h[3])
 end
 
--- Members of up to `limit` deliveries whose lease has run out, highest level first.
-local function expired(group, limit)
+-- Members of up to `limit` deliveries whose lease has run out, highest level first. `held`: what holdings
+-- answered, if known.
+local function expired(group, limit, held)
   local out = {}
-  for _, h in ipairs(holdings(group)) do
+  for _, h in ipairs(held or holdings(group)) do
     if #out >= limit then
       break
     end
@@ -137,4 +139,18 @@ local function expired(group, limit)
     end
   end
   return out
+end
+
+-- The id of the queue's earliest delayed message (nil if none).
+local function earliestDelayed()
+  return redis.call('ZRANGE', KEYS[11], 0, 0)[1]
+end
+
+-- Called after adding delayed messages, with what earliestDelayed answered before: if the earliest changed,
+-- adds an entry to the wake stream (which keeps only its last entry), so fetches that wait until the due
+-- time they knew wake up and look again.
+local function wakeIfEarlier(before)
+  if earliestDelayed() ~= before then
+    redis.call('XADD', KEYS[24], 'MAXLEN', '1', '*', 'd', '1')
+  end
 end

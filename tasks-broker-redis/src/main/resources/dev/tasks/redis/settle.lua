@@ -2,7 +2,7 @@
 -- deleted (ending its lease), then either its next attempt is published (delayed if due later) or it
 -- is added to the queue's dead-letter stream with the reason and its delivery count. A stale receipt
 -- (its entry no longer pending) changes nothing.
--- KEYS: the queue's key set.
+-- KEYS: the queue's key set (a retry due later may wake waiting fetches: see wakeIfEarlier in queue.lua).
 -- ARGV: now ms, group, member, then
 --   'retry', id, payload, due ms; or
 --   'dead', delivery count, reason, payload as delivered, id as delivered ('' if none).
@@ -16,8 +16,10 @@ forget(member, ARGV[2])
 if ARGV[4] == 'retry' then
   local id, payload, due = ARGV[5], ARGV[6], ARGV[7]
   if tonumber(due) > tonumber(now) then
+    local before = earliestDelayed()
     redis.call('HSET', KEYS[12], id, level .. '|' .. payload)
     redis.call('ZADD', KEYS[11], due, id)
+    wakeIfEarlier(before)
   else
     redis.call('XADD', KEYS[level + 1], '*', 'id', id, 'p', payload, 't', now)
   end
