@@ -76,7 +76,9 @@ import redis.clients.jedis.resps.StreamEntry;
  * quiet queues' streams and wake streams, from the last entries seen, at most {@value #MAX_BLOCK_MILLIS} ms
  * at a time (so an interrupted fetch returns within that) and never past a deadline a quiet answer named
  * (nor past {@value #RECLAIM_INTERVAL_MILLIS} ms when a script of the pass did not look for leases), so a
- * publish wakes it at once and the next pass reads the queue that got it first. An idle worker thus sends
+ * publish wakes it at once and the next pass reads the queue that got it first. The server may end a
+ * blocking read up to {@value #SERVER_TIMER_SLACK_MILLIS} ms late, so such a wait blocks until that long
+ * before the deadline and sleeps the rest (a publish in that last stretch waits for its end). An idle worker thus sends
  * one command per fetch wait, whatever its number of queues. A wait that ends with nothing new ends the
  * fetch without another pass. A fetch that does not wait ({@code wait} zero or over) probes the quiet
  * queues in its pass instead. On a Cluster the streams of different queues live in different slots, so it
@@ -92,6 +94,12 @@ final class MessageClaimer {
     static final int MOVE_BATCH = 1000;
     /** Longest {@code XREAD BLOCK} of a waiting fetch (a fetch's own wait is usually shorter). */
     static final long MAX_BLOCK_MILLIS = 1000;
+    /**
+     * How late the server may end a blocking read whose time is up: it looks for such reads every {@code 1/hz}
+     * seconds when idle ({@code hz} 10 by default). A wait for a deadline a quiet answer named (a due time, a
+     * lease deadline) blocks until this long before it, then waits the rest here, so the deadline is kept.
+     */
+    static final long SERVER_TIMER_SLACK_MILLIS = 100;
     /** Longest wait of a fetch for the next attempt on queues put aside after a failure. */
     static final long MAX_OUTAGE_WAIT_MILLIS = 500;
     /**
@@ -181,13 +189,23 @@ final class MessageClaimer {
                 news = Set.of();
                 continue;
             }
-            long block = Math.min(remainingMillis,
-                    round.reclaimSkipped() ? RECLAIM_INTERVAL_MILLIS : MAX_BLOCK_MILLIS);
+            // The deadlines the quiet answers named: the wait must not outlast them.
+            long named = round.reclaimSkipped() ? RECLAIM_INTERVAL_MILLIS : Long.MAX_VALUE;
             long nanos = System.nanoTime();
             for (Map.Entry<String, FetchReply.Wake> w : round.wake().entrySet()) {
-                block = Math.min(block, w.getValue().untilNextDue(now));
-                block = Math.min(block, state(w.getKey()).untilLeaseDeadlineMillis(nanos));
+                named = Math.min(named, w.getValue().untilNextDue(now));
+                named = Math.min(named, state(w.getKey()).untilLeaseDeadlineMillis(nanos));
             }
+            if (named < remainingMillis && named <= SERVER_TIMER_SLACK_MILLIS) {
+                // Too close for a blocking read, which the server may end that late: wait here.
+                if (!ConnectionGuard.sleep(TimeUnit.MILLISECONDS.toNanos(Math.max(0, named)))) {
+                    return List.of();
+                }
+                news = Set.of();
+                continue;
+            }
+            long block = Math.min(Math.min(remainingMillis, MAX_BLOCK_MILLIS),
+                    named == Long.MAX_VALUE ? Long.MAX_VALUE : named - SERVER_TIMER_SLACK_MILLIS);
             long blockMillis = Math.max(1, block);
             if (guard.isClosed()) {
                 return List.of();
