@@ -80,6 +80,7 @@ final class Scenarios {
             step("storage", this::storage);
             step("scaling_depth", this::scalingDepth);
             step("scaling_queues", this::scalingQueues);
+            step("fleet_idle", () -> new FleetIdle(target, report, mode, registry, tasks, this::counters).run());
             if (!options.runs("worker_processes")) {
                 return;
             }
