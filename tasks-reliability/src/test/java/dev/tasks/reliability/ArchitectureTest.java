@@ -34,6 +34,7 @@ class ArchitectureTest {
             "tasks-beat", Set.of("tasks-api"),
             "tasks-dashboard", Set.of("tasks-api"),
             "tasks-spring", Set.of("tasks-api"),
+            "tasks-opentelemetry", Set.of("tasks-api"),
             "tasks-cli", Set.of("tasks-api", "tasks-worker", "tasks-beat", "tasks-dashboard"),
             // the benchmarks measure brokers as users open them: by URL, never by their classes
             "benchmarks", Set.of("tasks-api", "tasks-worker", "tasks-beat"));
