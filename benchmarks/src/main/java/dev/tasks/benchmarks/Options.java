@@ -10,7 +10,7 @@ record Options(Mode mode, Set<String> only, String redisUrl, String jdbcUrl, Str
         Set<String> scenarios) {
 
     static final List<String> SCENARIOS = List.of("limits", "enqueue", "process", "latency", "storage", "scaling_depth",
-            "scaling_queues", "fleet_idle", "worker_processes");
+            "scaling_queues", "fleet_idle", "workflows", "worker_processes");
 
     static final List<String> BROKERS = List.of("redis", "postgres", "mariadb", "h2");
 

@@ -81,6 +81,9 @@ final class Scenarios {
             step("scaling_depth", this::scalingDepth);
             step("scaling_queues", this::scalingQueues);
             step("fleet_idle", () -> new FleetIdle(target, report, mode, registry, tasks, this::counters).run());
+            step("workflows", () -> new WorkflowScenario().run(broker, target, report,
+                    mode.pick(1, 2, 3, 3) == 1 ? List.of(10) : mode.pick(1, 2, 3, 3) == 2 ? List.of(10, 1_000)
+                            : List.of(10, 1_000, 10_000)));
             if (!options.runs("worker_processes")) {
                 return;
             }
