@@ -8,7 +8,6 @@ import dev.tasks.message.EnvelopeCodec;
 import dev.tasks.redis.RedisBroker;
 import dev.tasks.spi.OutboundMessage;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,10 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +33,7 @@ class DistributionTest {
     @Test
     void bin_worker_runs_a_task_of_a_users_jar_and_reports_a_broken_one_in_one_line() throws Exception {
         Path home = unpack();
-        Path app = appJar("app", "app.AppProvider");
+        Path app = AppJar.build(dir, "app", "app.AppProvider");
         Path marker = dir.resolve("ran.txt");
         try (RedisServer redis = RedisServer.start(Files.createDirectories(dir.resolve("redis")))) {
             Process worker = start(home, dir.resolve("worker.log"), "-Q", "q", "-c", "2", "--app-jar", app.toString(),
@@ -57,7 +53,7 @@ class DistributionTest {
                 worker.destroyForcibly();
             }
 
-            Path broken = appJar("broken", "app.AppProvidr");
+            Path broken = AppJar.build(dir, "broken", "app.AppProvidr");
             Process bad = start(home, dir.resolve("broken.log"), "-Q", "q", "--app-jar", broken.toString(),
                     "--broker", redis.url());
             try {
@@ -92,52 +88,6 @@ class DistributionTest {
             assertThat(home.resolve("conf/logback.xml")).exists();
             return home;
         }
-    }
-
-    /** A user's app jar: a task module {@code app} with {@code touch(path)}, and a services file naming {@code provider}. */
-    private Path appJar(String name, String provider) throws IOException {
-        Path src = Files.createDirectories(dir.resolve(name + "-src/app"));
-        Files.writeString(src.resolve("AppTasks.java"), """
-                package app;
-                @dev.tasks.TaskModule("app")
-                public interface AppTasks {
-                    @dev.tasks.Task
-                    void touch(String path);
-                }
-                """);
-        Files.writeString(src.resolve("AppProvider.java"), """
-                package app;
-                public final class AppProvider implements dev.tasks.spi.TaskProvider {
-                    @Override
-                    public void register(dev.tasks.TaskRegistry.Builder registry) {
-                        registry.register(AppTasks.class, path -> {
-                            try {
-                                java.nio.file.Files.writeString(java.nio.file.Path.of(path), "ran");
-                            } catch (java.io.IOException e) {
-                                throw new java.io.UncheckedIOException(e);
-                            }
-                        });
-                    }
-                }
-                """);
-        Path classes = Files.createDirectories(dir.resolve(name + "-classes"));
-        int rc = ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(),
-                "-cp", System.getProperty("java.class.path"), src.resolve("AppTasks.java").toString(),
-                src.resolve("AppProvider.java").toString());
-        assertThat(rc).as("javac").isZero();
-        Path jar = dir.resolve(name + ".jar");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
-                Stream<Path> files = Files.walk(classes)) {
-            for (Path p : files.filter(Files::isRegularFile).toList()) {
-                out.putNextEntry(new JarEntry(classes.relativize(p).toString().replace('\\', '/')));
-                Files.copy(p, out);
-                out.closeEntry();
-            }
-            out.putNextEntry(new JarEntry("META-INF/services/dev.tasks.spi.TaskProvider"));
-            out.write((provider + "\n").getBytes(StandardCharsets.UTF_8));
-            out.closeEntry();
-        }
-        return jar;
     }
 
     private static Process start(Path home, Path log, String... args) throws IOException {
