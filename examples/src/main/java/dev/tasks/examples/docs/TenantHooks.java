@@ -9,14 +9,18 @@ import dev.tasks.hooks.Running;
 import dev.tasks.hooks.TaskInfo;
 import dev.tasks.hooks.TaskListener;
 import dev.tasks.spi.Broker;
+import dev.tasks.spi.support.LogSafe;
 import dev.tasks.worker.Worker;
 import java.time.Duration;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /** The hooks guide: a tenant id carried from the request that enqueues a task to the thread that runs it. */
 public final class TenantHooks implements HookProvider {
+    /** What a tenant id looks like; anything else in the header is ignored. */
+    private static final Pattern TENANT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     /** The application's current tenant, set per request (a web filter would set and clear it). */
     public static final class Tenant {
@@ -48,8 +52,8 @@ public final class TenantHooks implements HookProvider {
                 })
                 .aroundRun(run -> {
                     String tenant = run.headers().get("tenant");
-                    if (tenant == null) {
-                        return After.NOTHING;
+                    if (tenant == null || !TENANT_ID.matcher(tenant).matches()) {
+                        return After.NOTHING; // a header is text from the message: check it before using it
                     }
                     Tenant.set(tenant);
                     MDC.put("tenant", tenant);
@@ -62,7 +66,7 @@ public final class TenantHooks implements HookProvider {
 
     /** Tells the on-call channel about every dead letter, with the tenant it belongs to. */
     public static final class DeadLetterAlerts implements TaskListener {
-        private static final Logger log = LoggerFactory.getLogger(DeadLetterAlerts.class);
+        private static final Logger log = LogSafe.logger(DeadLetterAlerts.class); // escapes what it logs
 
         @Override
         public void onDeadLetter(TaskInfo task, String reason) {
