@@ -65,6 +65,11 @@ import org.slf4j.Logger;
  *
  * <p>Thread-safe. Errors surface as {@link BrokerException} wrapping the {@link SQLException}; the pool
  * reconnects on later calls.
+ *
+ * <p>Over 500 lines for a reason: the file also holds the public {@link Builder} with its option parsing
+ * (public API, so nested as {@code RedisBroker.Builder} is); the broker's work is done by
+ * {@code MessageClaimer}, {@code MessagePublisher}, {@code MessageSettler}, {@code QueueAdmin} and the
+ * {@code SqlDialect} of the database, and this class is the facade over them.
  */
 public final class JdbcBroker implements Broker, TransactionalPublisher {
     private static final Logger log = LogSafe.logger(JdbcBroker.class);
