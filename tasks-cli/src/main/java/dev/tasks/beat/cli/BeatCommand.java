@@ -15,6 +15,7 @@ import dev.tasks.spi.Broker;
 import dev.tasks.spi.support.Durations;
 import dev.tasks.spi.support.ServiceFiles;
 import dev.tasks.worker.cli.BrokerWait;
+import dev.tasks.worker.cli.JvmMeters;
 import dev.tasks.worker.cli.MetricsServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -216,6 +217,7 @@ public final class BeatCommand implements Callable<Integer> {
                         Clock.systemUTC());
                 Tasks tasks = client.broker(broker).build();
                 BeatHealth health = new BeatHealth(broker);
+                JvmMeters jvm = meters == null ? null : JvmMeters.bindTo(meters);
                 MetricsServer server = port == null ? null : MetricsServer.start(port, meters, health)) {
             List<Schedule> schedules = schedules(tasks);
             Beat beat = Beat.builder().tasks(tasks).broker(broker).schedules(schedules).clock(clock).lockTtl(ttl)

@@ -154,6 +154,7 @@ final class WorkerCommand implements Callable<Integer> {
         log.info("configuration: {}", config.describe());
         try (Broker broker = brokerOptions.open(config, BrokerWait.resolve(brokerWait, config));
                 WorkerHealth health = new WorkerHealth(broker, qs.get(0));
+                JvmMeters jvm = port.isPresent() ? JvmMeters.bindTo(meters) : null;
                 MetricsServer server = port.isPresent()
                         ? MetricsServer.start(port.get(), (PrometheusMeterRegistry) meters, health) : null;
                 Dashboard web = dashboard.isPresent()
