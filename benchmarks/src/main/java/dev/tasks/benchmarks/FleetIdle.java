@@ -18,7 +18,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The {@code fleet_idle} scenario: what a fleet of idle workers costs, which is what a large deployment pays
- * most of the time. {@code N} workers (default {@value #DEFAULT_WORKERS}; {@code -Dtasks.bench.fleetWorkers})
+ * most of the time. {@code N} workers (default {@value #DEFAULT_WORKERS}, {@value #DEFAULT_SQL_WORKERS} on SQL
+ * brokers; {@code -Dtasks.bench.fleetWorkers})
  * run in this JVM, each with its own broker instance (its own connections, as {@code N} processes would
  * have), on two queues with {@code -c 4}, nothing queued. After a settling pause it reports, over a window,
  * the server's commands (or transactions) and CPU per second, and this JVM's CPU per worker; then it
@@ -26,6 +27,8 @@ import org.HdrHistogram.Histogram;
  */
 final class FleetIdle {
     static final int DEFAULT_WORKERS = 50;
+    /** On SQL brokers each worker holds a pool of connections: fewer, so the server's connection limit holds. */
+    static final int DEFAULT_SQL_WORKERS = 10;
     private static final List<String> QUEUES = List.of("fleet-orders", "fleet-billing");
 
     private final Target target;
@@ -47,7 +50,8 @@ final class FleetIdle {
 
     void run() throws Exception {
         String broker = target.name();
-        int n = mode == Options.Mode.SMOKE ? 3 : Integer.getInteger("tasks.bench.fleetWorkers", DEFAULT_WORKERS);
+        int n = mode == Options.Mode.SMOKE ? 3 : Integer.getInteger("tasks.bench.fleetWorkers",
+                "redis".equals(broker) ? DEFAULT_WORKERS : DEFAULT_SQL_WORKERS);
         long windowSeconds = mode.pick(2, 10, 30, 60);
         List<Broker> brokers = new ArrayList<>();
         List<Worker> workers = new ArrayList<>();
@@ -84,6 +88,12 @@ final class FleetIdle {
                 e.put("per_worker", Report.fmt(d.get("transactions") / secs / n));
                 report.result(broker, "fleet_idle_transactions_per_s", d.get("transactions") / secs, "transactions/s",
                         "none", e);
+            }
+            if (d.containsKey("database_transactions")) {
+                Map<String, String> e = new LinkedHashMap<>(extra);
+                e.put("per_worker", Report.fmt(d.get("database_transactions") / secs / n));
+                report.result(broker, "fleet_idle_database_transactions_per_s", d.get("database_transactions") / secs,
+                        "transactions/s", "none", e);
             }
             if (d.containsKey("server_cpu_micros")) {
                 report.result(broker, "fleet_idle_server_cpu", d.get("server_cpu_micros") / 1e4 / secs, "% of a core",

@@ -61,7 +61,8 @@ final class JdbcTarget implements Target {
     /**
      * PostgreSQL's own counters for the database: {@code transactions} (write transactions: the transaction ids
      * assigned, read at once, less the one this snapshot takes), {@code wal_bytes} (WAL written, from the
-     * current WAL position), {@code rows_written} (inserted, updated, deleted), {@code wal_syncs} (WAL flushes
+     * current WAL position), {@code rows_written} (inserted, updated, deleted), {@code database_transactions}
+     * (every transaction of this database, read-only ones too), {@code wal_syncs} (WAL flushes
      * to disk) and {@code server_cpu_micros} (every {@code postgres} process on this machine). The last two
      * statistics come from the backends' reports, sent about once a second when idle but up to ten seconds
      * late after a burst, so a snapshot first waits a second and they may still lag on short runs.
@@ -90,6 +91,12 @@ final class JdbcTarget implements Target {
                 out.put("transactions", rs.getLong(1) - snapshots++);
                 out.put("wal_bytes", rs.getLong(2));
                 out.put("rows_written", rs.getLong(3));
+            }
+            try (ResultSet rs = st.executeQuery("SELECT xact_commit + xact_rollback FROM pg_stat_database"
+                    + " WHERE datname = current_database()")) {
+                // Every transaction of this database, read-only ones too (the statistics lag as above).
+                rs.next();
+                out.put("database_transactions", rs.getLong(1));
             }
             try (ResultSet rs = st.executeQuery("SELECT wal_sync FROM pg_stat_wal")) {
                 if (rs.next()) {
