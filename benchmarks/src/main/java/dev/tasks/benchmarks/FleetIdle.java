@@ -96,11 +96,11 @@ final class FleetIdle {
                         "transactions/s", "none", e);
             }
             if (d.containsKey("server_cpu_micros")) {
-                report.result(broker, "fleet_idle_server_cpu", d.get("server_cpu_micros") / 1e4 / secs, "% of a core",
+                report.result(broker, "fleet_idle_server_cpu", d.get("server_cpu_micros") / 1e4 / secs, "%core",
                         "none", extra);
             }
             report.result(broker, "fleet_idle_jvm_cpu_per_worker", d.getOrDefault("jvm_cpu_nanos", 0L) / 1e7 / secs / n,
-                    "% of a core", "none", extra);
+                    "%core", "none", extra);
             latency(broker, n);
         } finally {
             for (Worker w : workers) {
