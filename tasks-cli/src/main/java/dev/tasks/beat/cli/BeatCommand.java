@@ -15,6 +15,7 @@ import dev.tasks.spi.Broker;
 import dev.tasks.spi.support.Durations;
 import dev.tasks.spi.support.ServiceFiles;
 import dev.tasks.worker.cli.BrokerWait;
+import dev.tasks.worker.cli.BrokerWaitOption;
 import dev.tasks.worker.cli.JvmMeters;
 import dev.tasks.worker.cli.MetricsServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -78,10 +79,8 @@ public final class BeatCommand implements Callable<Integer> {
             description = "Properties file to read instead of ./tasks.properties (or TASKS_CONFIG).")
     Path configFile;
 
-    @Option(names = "--broker-wait", paramLabel = "DURATION",
-            description = "At start, how long to wait for an unreachable broker (retrying with backoff) before exiting"
-                    + " with status 1; 0: do not wait (default: 1m, or tasks.broker.wait).")
-    String brokerWait;
+    @CommandLine.Mixin
+    BrokerWaitOption brokerWait;
 
     @Option(names = "--schedule-file", paramLabel = "PATH",
             description = "Properties file with beat.schedule.<name>.cron|interval|task|args|zone|queue|missed keys.")
@@ -205,7 +204,7 @@ public final class BeatCommand implements Callable<Integer> {
         }
         TasksConfig config = cb.build();
         Routes routes = Routes.parse(config.get(Routes.PROPERTY).orElse(null));
-        Duration brokerWaitFor = BrokerWait.resolve(brokerWait, config);
+        Duration brokerWaitFor = brokerWait.resolve(config);
         Integer port = metricsPort(config);
         PrometheusMeterRegistry meters = port == null ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Tasks.Builder client = Tasks.builder().routes(routes).clock(clock);

@@ -45,10 +45,8 @@ final class DashboardCommand implements Callable<Integer> {
             description = "How often counts are read and the overview redraws itself (e.g. 2s). Default: 2s.")
     Duration refresh;
 
-    @CommandLine.Option(names = "--broker-wait", paramLabel = "DURATION",
-            description = "At start, how long to wait for an unreachable broker (retrying with backoff) before exiting"
-                    + " with code 1; 0: do not wait. Default: 1m, or tasks.broker.wait.")
-    String brokerWait;
+    @CommandLine.Mixin
+    BrokerWaitOption brokerWait;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -72,7 +70,7 @@ final class DashboardCommand implements Callable<Integer> {
         DashboardCredentials.fromEnvironment(System.getenv()).ifPresent(builder::credentials);
         CountDownLatch stop = new CountDownLatch(1);
         Signals.install(stop::countDown, stop::countDown);
-        try (Broker broker = brokerOptions.open(config, BrokerWait.resolve(brokerWait, config));
+        try (Broker broker = brokerOptions.open(config, brokerWait.resolve(config));
                 Dashboard dashboard = builder.broker(broker).build().start()) {
             PrintWriter out = spec.commandLine().getOut();
             out.println("dashboard on " + dashboard.url() + " for " + broker.describe()

@@ -25,7 +25,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
@@ -68,10 +67,8 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Lease (visibility timeout) of fetched tasks, extended while they run. Default: 5m.")
     Duration lease;
 
-    @CommandLine.Option(names = "--broker-wait", paramLabel = "DURATION",
-            description = "At start, how long to wait for an unreachable broker (retrying with backoff) before exiting"
-                    + " with code 1; 0: do not wait. Default: 1m, or tasks.broker.wait.")
-    String brokerWait;
+    @CommandLine.Mixin
+    BrokerWaitOption brokerWait;
 
     @CommandLine.Option(names = "--max-stuck-threads", paramLabel = "N",
             description = "Threads stuck past a hard time limit tolerated before the worker exits with code 3"
@@ -152,7 +149,7 @@ final class WorkerCommand implements Callable<Integer> {
                 : new SimpleMeterRegistry();
         builder.meterRegistry(meters);
         log.info("configuration: {}", config.describe());
-        try (Broker broker = brokerOptions.open(config, BrokerWait.resolve(brokerWait, config));
+        try (Broker broker = brokerOptions.open(config, brokerWait.resolve(config));
                 WorkerHealth health = new WorkerHealth(broker, qs.get(0));
                 JvmMeters jvm = port.isPresent() ? JvmMeters.bindTo(meters) : null;
                 MetricsServer server = port.isPresent()
